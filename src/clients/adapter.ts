@@ -1,0 +1,90 @@
+// The one interface every AMQP client is wrapped in. It exposes protocol primitives (confirm.select,
+// tx.select / tx.commit, raw acks with delivery tags), not publish modes: the modes are built once,
+// in run/publish-modes.ts, on top of these, so a client and a mode are each added in one place.
+
+import type { QueueType } from '../scenario/types.js';
+
+export interface ServerInfo {
+  product: string;
+  version: string;
+  /** e.g. "Erlang/OTP 25.2.3", from the connection's server properties. */
+  platform: string | null;
+  clusterName: string | null;
+}
+
+/** basic.ack / basic.nack from the broker for publish sequence number `tag`. */
+export type ConfirmListener = (tag: number, multiple: boolean, ack: boolean) => void;
+
+/** Opaque handle of one delivery, passed back to `ack`. */
+export type DeliveryHandle = unknown;
+
+export type DeliveryListener = (body: Buffer, redelivered: boolean, handle: DeliveryHandle) => void;
+
+export interface ConsumeOptions {
+  noAck: boolean;
+  /** basic.qos prefetch count; 0 = unlimited. */
+  prefetch: number;
+  /** Stream queues only: where to start reading (RabbitMQ's x-stream-offset). */
+  streamOffset?: 'first' | 'next';
+}
+
+export interface AmqpChannel {
+  /** Durable queue of the given type; fails if it exists with other arguments. */
+  declareQueue(name: string, type: QueueType): Promise<void>;
+  /** Messages ready for delivery in the queue. */
+  countMessages(name: string): Promise<number>;
+  purgeQueue(name: string): Promise<void>;
+  deleteQueue(name: string): Promise<void>;
+
+  txSelect(): Promise<void>;
+  txCommit(): Promise<void>;
+
+  /**
+   * Publish to `queue` through the default exchange. Returns false when the client's write buffer
+   * is full: wait for `drained()` before publishing more.
+   */
+  publish(queue: string, body: Buffer, persistent: boolean): boolean;
+  drained(): Promise<void>;
+  /** A round trip on this channel: resolves once the broker has processed everything sent before. */
+  sync(queue: string): Promise<void>;
+
+  consume(queue: string, options: ConsumeOptions, listener: DeliveryListener): Promise<string>;
+  /** basic.ack of `handle`'s delivery (and, with `multiple`, every earlier one on this channel). */
+  ack(handle: DeliveryHandle, multiple: boolean): void;
+  cancel(consumerTag: string): Promise<void>;
+
+  /** Called once if the channel closes other than through close(); err says why. */
+  onClose(listener: (err: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export interface ChannelOptions {
+  /**
+   * Open the channel in confirm mode (confirm.select); `confirms` then gets every basic.ack and
+   * basic.nack. Delivery tags count from 1 with the channel's first publish.
+   */
+  confirms?: ConfirmListener;
+}
+
+export interface AmqpConnection {
+  readonly server: ServerInfo;
+  openChannel(options?: ChannelOptions): Promise<AmqpChannel>;
+  /** Called once if the connection closes other than through close(). */
+  onClose(listener: (err: Error) => void): void;
+  /** connection.blocked (reason) and connection.unblocked (null). */
+  onBlocked(listener: (reason: string | null) => void): void;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Shown in the broker's management UI, to tell harness connections apart. */
+  connectionName: string;
+  timeoutMs: number;
+}
+
+export interface ClientAdapter {
+  readonly name: string;
+  /** The installed client package version, for run.json. */
+  readonly version: string;
+  connect(url: string, options: ConnectOptions): Promise<AmqpConnection>;
+}

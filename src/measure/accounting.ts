@@ -1,0 +1,75 @@
+// Integrity accounting of one repetition: merges what producers say they sent and had confirmed with
+// what consumers received, by sequence-number bitsets. Pure: worker reports in, counts out.
+
+import { SeqBitset } from './bitset.js';
+import type { ConsumerReport, ProducerReport } from '../run/worker-protocol.js';
+import type { IntegrityCounts } from '../run/result.js';
+
+/**
+ * @param queued when the cell has no consumers: the messages counted in the queue afterwards,
+ *   which stand in for `received` (which ones is unknown, so loss is confirmed minus queued).
+ */
+export function account(producers: ProducerReport[], consumers: ConsumerReport[], answered: boolean, queued: number | null): IntegrityCounts {
+  let sent = 0;
+  let confirmed = 0;
+  let nacked = 0;
+  let unknown = 0;
+  for (const p of producers) {
+    sent += p.sent;
+    confirmed += p.confirmed;
+    nacked += p.nacked;
+    unknown += p.unknown;
+  }
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let redelivered = 0;
+  let unexpected = 0;
+  for (const c of consumers) {
+    duplicates += c.duplicates;
+    outOfOrder += c.outOfOrder;
+    redelivered += c.redelivered;
+    unexpected += c.unexpected;
+  }
+
+  if (queued !== null) {
+    return {
+      sent,
+      confirmed: answered ? confirmed : null,
+      nacked,
+      unknown,
+      received: queued,
+      duplicates: 0,
+      outOfOrder: 0,
+      lost: answered ? Math.max(0, confirmed - queued) : 0,
+      missing: Math.max(0, sent - queued),
+      recovered: 0,
+      redelivered: 0,
+      unexpected: 0,
+    };
+  }
+
+  let received = 0;
+  let lost = 0;
+  let missing = 0;
+  let recovered = 0;
+  producers.forEach((p) => {
+    const union = new SeqBitset();
+    let perConsumerTotal = 0;
+    for (const c of consumers) {
+      const t = c.receivedBits[p.index];
+      if (!t) continue;
+      const bits = SeqBitset.fromTransfer(t);
+      perConsumerTotal += bits.count();
+      union.or(bits);
+    }
+    const distinct = union.count();
+    received += distinct;
+    // A message delivered to two consumers (a redelivery after a consumer died) counts as a duplicate.
+    duplicates += perConsumerTotal - distinct;
+    lost += SeqBitset.fromTransfer(p.confirmedBits).countAndNot(union);
+    missing += Math.max(0, p.sent - distinct);
+    recovered += SeqBitset.fromTransfer(p.unknownBits).countAnd(union);
+  });
+
+  return { sent, confirmed: answered ? confirmed : null, nacked, unknown, received, duplicates, outOfOrder, lost, missing, recovered, redelivered, unexpected };
+}

@@ -1,0 +1,144 @@
+// summary.csv, timeline.csv and the per-cell histogram files (DESIGN.md sections 6 and 7).
+// Column names carry their units; an undefined figure is an empty cell, never a zero.
+
+import { stringify } from 'csv-stringify/sync';
+import { join } from 'node:path';
+import { decodeHistogram, percentileDistribution } from '../measure/histogram.js';
+import { consumeLabel, publishLabel } from '../scenario/modes.js';
+import type { Cell } from '../scenario/types.js';
+import { writeFileAtomic } from '../run/atomic-write.js';
+import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
+
+/** The documented columns (DESIGN.md section 7), in order; more follow them. */
+export const SUMMARY_COLUMNS = [
+  'cell', 'client', 'durability', 'publish', 'consume', 'queue', 'size', 'producers', 'consumers', 'repetition',
+  'sent', 'confirmed', 'nacked', 'unknown', 'received', 'duplicates', 'lost',
+  'sent_per_s', 'confirmed_per_s', 'consumed_per_s',
+  'publish_p50_us', 'publish_p99_us', 'publish_p999_us', 'publish_max_us',
+  'e2e_p50_us', 'e2e_p99_us', 'e2e_p999_us', 'e2e_max_us',
+  'client_cpu_pct',
+] as const;
+
+export const EXTRA_COLUMNS = [
+  'rate_per_s', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
+  'publish_count', 'publish_mean_us', 'e2e_count', 'e2e_mean_us',
+  'send_window_s', 'confirm_window_s', 'consume_window_s', 'client_bound',
+  'sent_per_s_min', 'sent_per_s_max', 'sent_per_s_ci95_low', 'sent_per_s_ci95_high',
+  'confirmed_per_s_min', 'confirmed_per_s_max', 'confirmed_per_s_ci95_low', 'confirmed_per_s_ci95_high',
+  'consumed_per_s_min', 'consumed_per_s_max', 'consumed_per_s_ci95_low', 'consumed_per_s_ci95_high',
+] as const;
+
+type Row = Record<string, string | number | null>;
+
+const round = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+
+function axisColumns(cell: Cell): Row {
+  return {
+    cell: cell.id,
+    client: cell.client,
+    durability: cell.durability,
+    publish: publishLabel(cell.publish),
+    consume: consumeLabel(cell.consume),
+    queue: cell.queue,
+    size: cell.size,
+    producers: cell.producers,
+    consumers: cell.consumers,
+    rate_per_s: cell.rate,
+  };
+}
+
+function countColumns(c: IntegrityCounts): Row {
+  return {
+    sent: c.sent, confirmed: c.confirmed, nacked: c.nacked, unknown: c.unknown, received: c.received,
+    duplicates: c.duplicates, lost: c.lost, out_of_order: c.outOfOrder, missing: c.missing,
+    recovered: c.recovered, redelivered: c.redelivered, unexpected: c.unexpected,
+  };
+}
+
+function latencyColumns(prefix: 'publish' | 'e2e', l: LatencySummary | null): Row {
+  return {
+    [`${prefix}_p50_us`]: l?.p50Us ?? null,
+    [`${prefix}_p99_us`]: l?.p99Us ?? null,
+    [`${prefix}_p999_us`]: l?.p999Us ?? null,
+    [`${prefix}_max_us`]: l?.maxUs ?? null,
+    [`${prefix}_count`]: l?.count ?? null,
+    [`${prefix}_mean_us`]: l?.meanUs ?? null,
+  };
+}
+
+function spreadColumns(name: string, s: RateSpread | null): Row {
+  return {
+    [name]: round(s?.median),
+    [`${name}_min`]: round(s?.min),
+    [`${name}_max`]: round(s?.max),
+    [`${name}_ci95_low`]: round(s?.ci95Low),
+    [`${name}_ci95_high`]: round(s?.ci95High),
+  };
+}
+
+export function repetitionRow(r: CellResult): Row {
+  const ok = r.status === 'ok';
+  return {
+    ...axisColumns(r.cell),
+    repetition: r.repetition,
+    status: r.status,
+    reason: r.reason ?? null,
+    ...(ok ? countColumns(r.counts) : {}),
+    sent_per_s: ok ? round(r.rates.sentPerS) : null,
+    confirmed_per_s: ok ? round(r.rates.confirmedPerS) : null,
+    consumed_per_s: ok ? round(r.rates.consumedPerS) : null,
+    ...latencyColumns('publish', r.publishLatency),
+    ...latencyColumns('e2e', r.e2eLatency),
+    client_cpu_pct: ok ? r.clientCpuPct : null,
+    client_bound: ok ? String(r.clientBound) : null,
+    send_window_s: ok ? round(r.window.sendSeconds, 3) : null,
+    confirm_window_s: ok ? round(r.window.confirmSeconds, 3) : null,
+    consume_window_s: ok ? round(r.window.consumeSeconds, 3) : null,
+  };
+}
+
+/** The aggregate row of a cell: repetition `all`, rates as median with min, max and 95% CI. */
+export function aggregateRow(a: CellAggregate): Row {
+  return {
+    ...axisColumns(a.cell),
+    repetition: 'all',
+    status: a.failed ? `ok (${a.failed} failed)` : 'ok',
+    ...countColumns(a.counts),
+    ...spreadColumns('sent_per_s', a.rates.sentPerS),
+    ...spreadColumns('confirmed_per_s', a.rates.confirmedPerS),
+    ...spreadColumns('consumed_per_s', a.rates.consumedPerS),
+    ...latencyColumns('publish', a.publishLatency),
+    ...latencyColumns('e2e', a.e2eLatency),
+    client_cpu_pct: a.clientCpuPct,
+  };
+}
+
+export function summaryCsv(run: RunFile): string {
+  const rows: Row[] = [];
+  const aggregates = new Map(run.aggregates.map((a) => [a.cell.id, a]));
+  const seen = new Set<string>();
+  for (const r of run.cells) {
+    rows.push(repetitionRow(r));
+    seen.add(r.cell.id);
+  }
+  // Aggregate rows follow the repetition rows, in cell order, only where there are repetitions to sum up.
+  if (run.scenario.window.repetitions > 1) for (const id of seen) if (aggregates.has(id)) rows.push(aggregateRow(aggregates.get(id)!));
+  return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS] });
+}
+
+export function timelineCsv(run: RunFile): string {
+  const rows = run.cells.flatMap((r) => r.timeline.map((t) => ({ cell: r.cell.id, repetition: r.repetition, ...t })));
+  return stringify(rows, { header: true, columns: ['cell', 'repetition', 'second', 'sent', 'confirmed', 'consumed'] });
+}
+
+/** histograms/<cell>.<publish|e2e>.hgrm (percentile distribution, µs) and .hdr (encoded, mergeable). */
+export function writeHistogramFiles(dir: string, aggregates: CellAggregate[]): void {
+  for (const a of aggregates) {
+    for (const kind of ['publish', 'e2e'] as const) {
+      const encoded = a.histograms[kind];
+      if (!encoded) continue;
+      writeFileAtomic(join(dir, 'histograms', `${a.cell.id}.${kind}.hgrm`), percentileDistribution(decodeHistogram(encoded)));
+      writeFileAtomic(join(dir, 'histograms', `${a.cell.id}.${kind}.hdr`), `${encoded}\n`);
+    }
+  }
+}

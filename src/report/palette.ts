@@ -1,0 +1,70 @@
+// The visual vocabulary shared by every chart: one colour per publish mode kind, one shape / dash /
+// opacity per durability. Fixed domains and ranges, so a mode looks the same in every chart of every
+// run, whichever modes the run happens to contain.
+
+import { DURABILITIES, PUBLISH_KINDS, type PublishKind } from '../scenario/types.js';
+
+/** Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. */
+export const MODE_COLORS: Readonly<Record<PublishKind, string>> = {
+  none: '#0072B2',
+  single: '#D55E00',
+  batch: '#009E73',
+  async: '#E69F00',
+  tx: '#CC79A7',
+};
+
+/** The colour scale every chart uses for the publish mode kind. */
+export const MODE_COLOR_SCALE = {
+  domain: [...PUBLISH_KINDS] as string[],
+  range: PUBLISH_KINDS.map((kind) => MODE_COLORS[kind]),
+};
+
+/**
+ * Colour encoding for a field holding a publish kind. The scale domain stays fixed (so colours never
+ * shift), while the legend lists only the kinds the chart shows: a legend entry without a mark confuses.
+ */
+export function modeColorEncoding(field: string, kindsShown: readonly string[]) {
+  const shown = PUBLISH_KINDS.filter((kind) => kindsShown.includes(kind));
+  return {
+    field,
+    type: 'nominal' as const,
+    title: 'publish mode',
+    scale: { domain: [...MODE_COLOR_SCALE.domain], range: [...MODE_COLOR_SCALE.range] },
+    legend: { values: shown },
+  };
+}
+
+const DURABILITY_DOMAIN = [...DURABILITIES] as string[];
+
+/** Bars: persistent solid, transient pale, so the pair reads "same mode, other durability". */
+export function durabilityOpacityEncoding(field: string) {
+  return {
+    field,
+    type: 'nominal' as const,
+    title: 'durability',
+    sort: DURABILITY_DOMAIN,
+    scale: { domain: DURABILITY_DOMAIN, range: [0.45, 1] },
+  };
+}
+
+/** Lines: transient dashed, persistent solid. */
+export function durabilityDashEncoding(field: string) {
+  return {
+    field,
+    type: 'nominal' as const,
+    title: 'durability',
+    sort: DURABILITY_DOMAIN,
+    scale: { domain: DURABILITY_DOMAIN, range: [[5, 3], [1, 0]] },
+  };
+}
+
+/** Points: transient hollow-looking triangle, persistent circle. */
+export function durabilityShapeEncoding(field: string) {
+  return {
+    field,
+    type: 'nominal' as const,
+    title: 'durability',
+    sort: DURABILITY_DOMAIN,
+    scale: { domain: DURABILITY_DOMAIN, range: ['triangle-up', 'circle'] },
+  };
+}

@@ -1,0 +1,137 @@
+// One consumer: counts every delivery against the senders' sequence numbers and records end-to-end
+// latency. Runs in a worker until the main thread says the producers are done and it has drained.
+
+import { performance } from 'node:perf_hooks';
+import type { AmqpConnection, DeliveryHandle } from '../clients/adapter.js';
+import { SeqBitset } from '../measure/bitset.js';
+import { nowNs } from '../measure/clock.js';
+import { readHeader } from '../measure/header.js';
+import { createHistogram, encodeHistogram, recordMicros } from '../measure/histogram.js';
+import type { Cell, RunWindow } from '../scenario/types.js';
+import { COUNTER, type ConsumerReport } from './worker-protocol.js';
+
+export interface ConsumerControl {
+  /** Consuming has started: tell the main thread. */
+  ready: () => void;
+  /** Resolves with the number of distinct measured messages sent, once producers are done. */
+  drain: Promise<number>;
+  /** Resolves when the measured window starts (to time event-loop utilisation). */
+  go: Promise<void>;
+}
+
+export async function runConsumer(
+  connection: AmqpConnection,
+  cell: Cell,
+  window: RunWindow,
+  queue: string,
+  index: number,
+  counters: Int32Array,
+  control: ConsumerControl,
+): Promise<ConsumerReport> {
+  const histogram = createHistogram();
+  const received: SeqBitset[] = [];
+  const maxSeq: number[] = [];
+  let distinct = 0;
+  let deliveries = 0;
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let redelivered = 0;
+  let unexpected = 0;
+  let lastReceiveNs = 0;
+  let lastDeliveryNs = nowNs();
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+
+  const manual = cell.consume.ack === 'manual';
+  const multiAck = cell.consume.ack === 'manual' ? cell.consume.multiAck : 1;
+  let unacked = 0;
+  let lastHandle: DeliveryHandle = null;
+
+  const ch = await connection.openChannel();
+  const fail = (err: Error) => {
+    failure ??= err;
+    wake?.();
+  };
+  connection.onClose(fail);
+  ch.onClose(fail);
+
+  const onDelivery = (body: Buffer, isRedelivered: boolean, handle: DeliveryHandle) => {
+    const t = nowNs();
+    lastDeliveryNs = t;
+    deliveries++;
+    if (isRedelivered) redelivered++;
+    const h = readHeader(body);
+    if (h === null || h.producer >= cell.producers) {
+      unexpected++;
+    } else if (h.warmup) {
+      Atomics.add(counters, COUNTER.warmupConsumed, 1);
+    } else {
+      const bits = (received[h.producer] ??= new SeqBitset());
+      if (bits.testAndSet(h.seq)) {
+        duplicates++;
+      } else {
+        distinct++;
+        lastReceiveNs = t;
+        recordMicros(histogram, (t - h.sendNs) / 1000);
+        Atomics.add(counters, COUNTER.consumed, 1);
+        if (h.seq < (maxSeq[h.producer] ?? -1)) outOfOrder++;
+        else maxSeq[h.producer] = h.seq;
+      }
+    }
+    if (manual) {
+      unacked++;
+      lastHandle = handle;
+      if (unacked >= multiAck) {
+        ch.ack(handle, multiAck > 1);
+        unacked = 0;
+      }
+    }
+    if (expected !== null && distinct >= expected) wake?.();
+  };
+
+  let expected: number | null = null;
+  const consumerTag = await ch.consume(
+    queue,
+    {
+      noAck: !manual,
+      prefetch: cell.consume.prefetch,
+      streamOffset: cell.queue === 'stream' ? 'first' : undefined,
+    },
+    onDelivery,
+  );
+  control.ready();
+  await control.go;
+  const elu0 = performance.eventLoopUtilization();
+  expected = await control.drain;
+  // Wait until everything sent has arrived, or nothing has arrived for drainSeconds.
+  while (!failure && distinct < expected) {
+    const quietMs = (nowNs() - lastDeliveryNs) / 1e6;
+    const leftMs = window.drainSeconds * 1000 - quietMs;
+    if (leftMs <= 0) break;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, Math.min(leftMs, 250));
+    });
+    wake = null;
+  }
+  const busy = performance.eventLoopUtilization(elu0).utilization;
+  if (!failure) {
+    await ch.cancel(consumerTag).catch(() => undefined);
+    if (manual && unacked > 0) ch.ack(lastHandle, true);
+    await ch.close().catch(() => undefined);
+  }
+  return {
+    role: 'consumer',
+    index,
+    receivedBits: Array.from({ length: cell.producers }, (_, p) => received[p]?.toTransfer() ?? null),
+    deliveries,
+    duplicates,
+    outOfOrder,
+    redelivered,
+    unexpected,
+    e2eHistogram: histogram.totalCount > 0 ? encodeHistogram(histogram) : null,
+    lastReceiveNs,
+    busy,
+    error: failure ? (failure as Error).message : null,
+  };
+}

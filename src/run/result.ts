@@ -1,0 +1,135 @@
+// What one measured repetition of a cell produced, and the run file that holds them all.
+// These shapes are the run.json format (DESIGN.md section 6): extend, never rename.
+
+import type { Cell, RunWindow } from '../scenario/types.js';
+
+/** Integrity counts of one repetition, over measured messages only (warm-up excluded). */
+export interface IntegrityCounts {
+  /** Messages handed to the client. */
+  sent: number;
+  /** Covered by a basic.ack or a tx.commit-ok; null for publish mode `none`. */
+  confirmed: number | null;
+  /** Covered by a basic.nack. */
+  nacked: number;
+  /** Sent in a confirm or tx mode, and no answer came before the channel or connection died. */
+  unknown: number;
+  /** Distinct messages received by consumers (or counted in the queue when consumers = 0). */
+  received: number;
+  /** Deliveries of a message already received (redeliveries included). */
+  duplicates: number;
+  /** Deliveries whose sequence number is lower than one already seen from the same producer. */
+  outOfOrder: number;
+  /** Confirmed and never received after the final drain. */
+  lost: number;
+  /** Sent and never received, confirmed or not (for `none`: what the broker dropped or never took). */
+  missing: number;
+  /** Unknown (no answer before the channel died) and received all the same. */
+  recovered: number;
+  /** Deliveries the broker flagged as redelivered. */
+  redelivered: number;
+  /** Received bodies that no producer of the cell sent. */
+  unexpected: number;
+}
+
+/** Percentiles of one histogram, in microseconds; count is the number of recorded values. */
+export interface LatencySummary {
+  count: number;
+  minUs: number;
+  meanUs: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+}
+
+export interface CellRates {
+  /** sent / (last send returned - first measured send), messages per second. */
+  sentPerS: number;
+  /** confirmed / (last confirm - first measured send); null for `none`. */
+  confirmedPerS: number | null;
+  /** received / (last delivery - first measured send); null when consumers = 0. */
+  consumedPerS: number | null;
+}
+
+/** One second of the measured window: counts that happened during it, over all workers. */
+export interface TimelinePoint {
+  second: number;
+  sent: number;
+  confirmed: number;
+  consumed: number;
+}
+
+export type CellStatus = 'ok' | 'failed' | 'unsupported';
+
+export interface CellResult {
+  cell: Cell;
+  /** 1-based repetition number. */
+  repetition: number;
+  status: CellStatus;
+  /** Why the cell failed or is unsupported; credentials masked. */
+  reason?: string;
+  counts: IntegrityCounts;
+  /** Lengths of the measured windows in seconds, all starting at the first measured send. */
+  window: { sendSeconds: number; confirmSeconds: number | null; consumeSeconds: number | null };
+  rates: CellRates;
+  /** Publish latency: hand-off to the client until the covering confirm / commit-ok; null for `none`. */
+  publishLatency: LatencySummary | null;
+  /** End-to-end latency: send time in the message header until the consumer's delivery callback. */
+  e2eLatency: LatencySummary | null;
+  /** HdrHistogram compressed base64 encodings (values in microseconds), mergeable by any HdrHistogram tool. */
+  histograms: { publish: string | null; e2e: string | null };
+  /** Client process CPU (user + system) over the cell, percent of one core. */
+  clientCpuPct: number;
+  /** Client CPU near one core per worker thread: the client, not the broker, may be the limit. */
+  clientBound: boolean;
+  timeline: TimelinePoint[];
+}
+
+/** The spread of one rate over repetitions. */
+export interface RateSpread {
+  median: number;
+  min: number;
+  max: number;
+  /** 95% confidence interval of the mean (Student's t); null with fewer than 2 repetitions. */
+  ci95Low: number | null;
+  ci95High: number | null;
+}
+
+/** One cell over all its repetitions: rates spread, latency from merged histograms, counts summed. */
+export interface CellAggregate {
+  cell: Cell;
+  repetitions: number;
+  failed: number;
+  counts: IntegrityCounts;
+  rates: { sentPerS: RateSpread; confirmedPerS: RateSpread | null; consumedPerS: RateSpread | null };
+  publishLatency: LatencySummary | null;
+  e2eLatency: LatencySummary | null;
+  histograms: { publish: string | null; e2e: string | null };
+  clientCpuPct: number;
+}
+
+export interface Environment {
+  /** Broker URL with the password masked. */
+  brokerUrl: string;
+  broker: { product: string; version: string; erlang: string | null; cluster: string | null };
+  node: string;
+  clients: Record<string, string>;
+  os: string;
+  cpu: { model: string; cores: number };
+  hostname: string;
+}
+
+export interface RunFile {
+  format: 'ackbench-run/1';
+  runId: string;
+  ackbenchVersion: string;
+  /** false until the last cell is written; a partial run can be resumed. */
+  complete: boolean;
+  startedAt: string;
+  finishedAt: string | null;
+  scenario: { name: string; axes: Record<string, string[]>; window: RunWindow };
+  environment: Environment | null;
+  cells: CellResult[];
+  aggregates: CellAggregate[];
+}

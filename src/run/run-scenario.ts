@@ -1,0 +1,162 @@
+// The matrix orchestrator and programmatic API: every cell x repetition in order, outputs rewritten
+// atomically after each one (run.json stays `complete: false` until the end), resumable.
+
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { DEFAULT_URL, maskCredentials, parseBrokerUrl } from '../broker/url.js';
+import { describeEnvironment, probeBroker } from '../broker/environment.js';
+import { loadAdapter } from '../clients/registry.js';
+import { aggregate } from '../stats/aggregate.js';
+import { summaryCsv, timelineCsv, writeHistogramFiles } from '../report/csv.js';
+import type { Scenario } from '../scenario/types.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { runCellRepetition, type Progress } from './cell-runner.js';
+import type { CellResult, RunFile } from './result.js';
+
+const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
+
+export type RunEvent =
+  | { type: 'run-start'; runId: string; dir: string; cells: number; repetitions: number; broker: string }
+  | { type: 'cell-start'; index: number; total: number; cell: string; repetition: number }
+  | ({ type: 'progress'; cell: string; repetition: number } & Progress)
+  | { type: 'cell-result'; index: number; total: number; result: CellResult }
+  | { type: 'run-end'; dir: string; complete: boolean; problems: string[] };
+
+export interface RunOptions {
+  /** Output directory; default results/<run-id>. */
+  outDir?: string;
+  /** Overrides the scenario's URL; else AMQP_URL, else the default local broker. */
+  url?: string;
+  /** Continue the run in outDir: only repetitions missing from its run.json are run. */
+  resume?: boolean;
+  onEvent?: (e: RunEvent) => void;
+  /** Aborting ends the current repetition early and stops the run; what finished is kept. */
+  signal?: AbortSignal;
+  /** Write the HTML report and charts at the end (default true). */
+  report?: boolean;
+}
+
+export interface RunOutcome {
+  dir: string;
+  run: RunFile;
+  /** Integrity problems and failed cells: a non-empty list means exit code 1. */
+  problems: string[];
+}
+
+function makeRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}`;
+}
+
+/** Fails before anything is measured if the directory cannot be created or written. */
+function ensureWritable(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (err) {
+    throw new UsageError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+export function problemsOf(results: CellResult[]): string[] {
+  const problems: string[] = [];
+  for (const r of results) {
+    const where = `${r.cell.id} r${r.repetition}`;
+    if (r.status === 'failed') problems.push(`${where}: failed: ${r.reason}`);
+    else if (r.status === 'ok') {
+      if (r.counts.lost > 0) problems.push(`${where}: ${r.counts.lost} confirmed messages lost`);
+      if (r.counts.unexpected > 0) problems.push(`${where}: ${r.counts.unexpected} unexpected messages`);
+    }
+  }
+  return problems;
+}
+
+export function writeRunFiles(dir: string, run: RunFile): void {
+  writeFileAtomic(join(dir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(run));
+  writeFileAtomic(join(dir, 'timeline.csv'), timelineCsv(run));
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
+  const url = options.url ?? scenario.url ?? process.env.AMQP_URL ?? DEFAULT_URL;
+  parseBrokerUrl(url);
+  const emit = options.onEvent ?? (() => undefined);
+
+  let previous: RunFile | null = null;
+  if (options.resume) {
+    if (!options.outDir) throw new UsageError('--resume: give the run directory to continue');
+    const file = join(options.outDir, 'run.json');
+    if (!existsSync(file)) throw new UsageError(`--resume ${options.outDir}: no run.json there`);
+    previous = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
+  }
+  const runId = previous?.runId ?? makeRunId(scenario.name);
+  const dir = resolve(options.outDir ?? join('results', runId));
+  ensureWritable(dir);
+
+  const clientNames = [...new Set(scenario.cells.map((c) => c.client))];
+  const adapters = await Promise.all(clientNames.map(loadAdapter));
+  const server = await probeBroker(adapters[0], url);
+
+  const done = new Map<string, CellResult>();
+  for (const r of previous?.cells ?? []) if (r.status !== 'failed') done.set(`${r.cell.id}#${r.repetition}`, r);
+
+  const run: RunFile = {
+    format: 'ackbench-run/1',
+    runId,
+    ackbenchVersion,
+    complete: false,
+    startedAt: previous?.startedAt ?? new Date().toISOString(),
+    finishedAt: null,
+    scenario: { name: scenario.name, axes: scenario.axes, window: scenario.window },
+    environment: describeEnvironment(url, server, adapters),
+    cells: [],
+    aggregates: [],
+  };
+  const total = scenario.cells.length * scenario.window.repetitions;
+  emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url) });
+
+  let index = 0;
+  for (const cell of scenario.cells) {
+    for (let repetition = 1; repetition <= scenario.window.repetitions; repetition++) {
+      index++;
+      if (options.signal?.aborted) break;
+      const kept = done.get(`${cell.id}#${repetition}`);
+      if (kept) {
+        run.cells.push(kept);
+        continue;
+      }
+      emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
+      const result = await runCellRepetition(cell, repetition, {
+        url,
+        runId,
+        window: scenario.window,
+        signal: options.signal,
+        onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
+      });
+      // An interrupted repetition is not a result: resume runs it again.
+      if (options.signal?.aborted) break;
+      run.cells.push(result);
+      run.aggregates = aggregate(run.cells);
+      writeRunFiles(dir, run);
+      emit({ type: 'cell-result', index, total, result });
+    }
+  }
+
+  run.aggregates = aggregate(run.cells);
+  run.complete = !options.signal?.aborted && run.cells.length === total;
+  run.finishedAt = new Date().toISOString();
+  writeHistogramFiles(dir, run.aggregates);
+  writeRunFiles(dir, run);
+  if (options.report !== false && run.cells.length > 0) {
+    const { writeReport } = await import('../report/index.js');
+    await writeReport(dir);
+  }
+  const problems = problemsOf(run.cells);
+  emit({ type: 'run-end', dir, complete: run.complete, problems });
+  return { dir, run, problems };
+}

@@ -1,0 +1,122 @@
+// Loading a scenario: read the YAML file, validate it, apply command-line overrides, expand the
+// matrix. Every mistake becomes one UsageError line that names the file, the field and the problem.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { closest } from './did-you-mean.js';
+import { DEFAULT_AXES, expandMatrix, type Axes } from './matrix.js';
+import { AXES_SCHEMA, AXIS_NAMES, SCENARIO_SCHEMA, TOP_LEVEL_KEYS, type ScenarioFile } from './schema.js';
+import type { RunWindow, Scenario } from './types.js';
+
+export const WINDOW_DEFAULTS = { messages: 10_000, warmupMessages: 1_000, repetitions: 1, cellTimeoutSeconds: 300, drainSeconds: 5 };
+
+/** Command-line settings that replace the file's: axis values as comma lists, the rest as parsed. */
+export interface ScenarioOverrides {
+  axes?: Partial<Record<keyof Axes, string>>;
+  messages?: number;
+  duration?: number;
+  warmup?: number;
+  repetitions?: number;
+  url?: string;
+}
+
+function formatIssue(issue: z.core.$ZodIssue, where: string): string {
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  if (issue.code === 'unrecognized_keys') {
+    const parentIsAxes = path === 'axes';
+    const known = parentIsAxes ? AXIS_NAMES : TOP_LEVEL_KEYS;
+    const parts = issue.keys.map((k) => {
+      const guess = closest(k, known);
+      return `unknown key '${parentIsAxes ? 'axes.' : ''}${k}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
+    });
+    return `${where}: ${parts.join('; ')}`;
+  }
+  let message = issue.message;
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    // An axis accepts a value or a list: report the list branch's inner problem, which names the element.
+    const inner = issue.errors.flat().find((e) => e.path.length > 0) ?? issue.errors.flat()[0];
+    if (inner) return formatIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, where);
+  }
+  if (issue.code === 'invalid_value' && 'values' in issue) message = `must be one of ${issue.values.join(', ')}`;
+  return `${where}: ${path || '(top level)'}: ${message}`;
+}
+
+function readScenarioFile(path: string): ScenarioFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `scenario ${path}: file not found` : `scenario ${path}: cannot read (${code ?? String(err)})`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    const line = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new UsageError(`scenario ${path}: not valid YAML${line}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) throw new UsageError(`scenario ${path}: the file is empty`);
+  if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`scenario ${path}: expected a mapping of keys (name, messages, axes, ...) at the top level`);
+  const result = SCENARIO_SCHEMA.safeParse(data);
+  if (!result.success) throw new UsageError(formatIssue(result.error.issues[0], `scenario ${path}`));
+  return result.data;
+}
+
+function parseAxisOverride(name: keyof Axes, list: string): unknown[] {
+  const items = list.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new UsageError(`--${name}: empty value in '${list}'`);
+  const numeric = name === 'size' || name === 'producers' || name === 'consumers' || name === 'rate';
+  return items.map((s) => {
+    if (!numeric || (name === 'rate' && s === 'unlimited')) return s;
+    const n = Number(s);
+    if (!Number.isFinite(n)) throw new UsageError(`--${name}: '${s}' is not a number`);
+    return n;
+  });
+}
+
+export function loadScenario(path: string | null, overrides: ScenarioOverrides = {}): Scenario {
+  const file: ScenarioFile = path ? readScenarioFile(path) : {};
+  const axes: Axes = { ...DEFAULT_AXES, ...(file.axes as Partial<Axes>) };
+  for (const [name, list] of Object.entries(overrides.axes ?? {}) as [keyof Axes, string | undefined][]) {
+    if (list === undefined) continue;
+    const parsed = AXES_SCHEMA.safeParse({ [name]: parseAxisOverride(name, list) });
+    if (!parsed.success) throw new UsageError(formatIssue(parsed.error.issues[0], `--${name}`).replace(`--${name}: ${name}`, `--${name}`));
+    (axes as unknown as Record<string, unknown>)[name] = (parsed.data as Record<string, unknown>)[name];
+  }
+  const check = (flag: string, v: number | undefined, min: number) => {
+    if (v !== undefined && !(Number.isFinite(v) && v >= min)) throw new UsageError(`${flag}: must be a number of at least ${min}, got ${v}`);
+  };
+  check('--messages', overrides.messages, 1);
+  check('--duration', overrides.duration, 0.001);
+  check('--warmup', overrides.warmup, 0);
+  check('--repetitions', overrides.repetitions, 1);
+  if (overrides.messages !== undefined && !Number.isInteger(overrides.messages)) throw new UsageError('--messages: must be a whole number');
+  if (overrides.repetitions !== undefined && !Number.isInteger(overrides.repetitions)) throw new UsageError('--repetitions: must be a whole number');
+
+  let messages: number | null = file.messages ?? null;
+  let durationSeconds: number | null = file.duration ?? null;
+  if (overrides.messages !== undefined) [messages, durationSeconds] = [overrides.messages, null];
+  if (overrides.duration !== undefined) [messages, durationSeconds] = [null, overrides.duration];
+  if (messages === null && durationSeconds === null) messages = WINDOW_DEFAULTS.messages;
+
+  const window: RunWindow = {
+    messages,
+    durationSeconds,
+    warmupMessages: overrides.warmup ?? file.warmup ?? WINDOW_DEFAULTS.warmupMessages,
+    repetitions: overrides.repetitions ?? file.repetitions ?? WINDOW_DEFAULTS.repetitions,
+    cellTimeoutSeconds: file.timeout ?? WINDOW_DEFAULTS.cellTimeoutSeconds,
+    drainSeconds: file.drain ?? WINDOW_DEFAULTS.drainSeconds,
+  };
+  const cells = expandMatrix(axes);
+  const axesLabels = Object.fromEntries(AXIS_NAMES.map((n) => [n, (axes[n] as unknown[]).map(String)]));
+  return {
+    name: file.name ?? (path ? path.replace(/^.*\//, '').replace(/\.ya?ml$/, '') : 'adhoc'),
+    url: overrides.url ?? file.url ?? null,
+    window,
+    cells,
+    axes: axesLabels,
+  };
+}

@@ -1,0 +1,62 @@
+// Matrix expansion: the product of the axes, in a stable order, each cell with a stable id.
+
+import { consumeLabel, parseConsumeMode, parsePublishMode, publishLabel } from './modes.js';
+import type { Cell, ClientName, ConsumeMode, Durability, PublishMode, QueueType } from './types.js';
+
+export interface Axes {
+  client: ClientName[];
+  durability: Durability[];
+  publish: string[];
+  consume: string[];
+  queue: QueueType[];
+  size: number[];
+  producers: number[];
+  consumers: number[];
+  /** 'unlimited' or messages per second per producer. */
+  rate: ('unlimited' | number)[];
+}
+
+export const DEFAULT_AXES: Axes = {
+  client: ['amqplib'],
+  durability: ['persistent'],
+  publish: ['async:1000'],
+  consume: ['manual:100'],
+  queue: ['classic'],
+  size: [1024],
+  producers: [1],
+  consumers: [1],
+  rate: ['unlimited'],
+};
+
+export function cellId(c: Omit<Cell, 'id'>): string {
+  const rate = c.rate === null ? 'max' : `${c.rate}ps`;
+  return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, rate]
+    .join('.')
+    .replace(/:/g, '-');
+}
+
+/** Every combination of axis values; the first axis varies slowest. Duplicate values collapse. */
+export function expandMatrix(axes: Axes): Cell[] {
+  const publish = unique(axes.publish.map(parsePublishMode), publishLabel);
+  const consume = unique(axes.consume.map(parseConsumeMode), consumeLabel);
+  const cells: Cell[] = [];
+  for (const client of new Set(axes.client))
+    for (const queue of new Set(axes.queue))
+      for (const durability of new Set(axes.durability))
+        for (const p of publish)
+          for (const c of consume)
+            for (const size of new Set(axes.size))
+              for (const producers of new Set(axes.producers))
+                for (const consumers of new Set(axes.consumers))
+                  for (const r of new Set(axes.rate)) {
+                    const cell = { client, durability, publish: p, consume: c, queue, size, producers, consumers, rate: r === 'unlimited' ? null : r };
+                    cells.push({ id: cellId(cell), ...cell });
+                  }
+  return cells;
+}
+
+function unique<T extends PublishMode | ConsumeMode>(modes: T[], label: (m: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const m of modes) if (!seen.has(label(m))) seen.set(label(m), m);
+  return [...seen.values()];
+}

@@ -1,0 +1,76 @@
+// The scenario file's schema (YAML, validated with zod). A scalar axis value means a list of one.
+
+import { z } from 'zod';
+import { HEADER_BYTES } from '../measure/header.js';
+import { CONSUME_SPELLING, ModeSpellingError, parseConsumeMode, parsePublishMode, PUBLISH_SPELLING } from './modes.js';
+import { CLIENTS, DURABILITIES, QUEUE_TYPES } from './types.js';
+
+/** RabbitMQ 4's default max_message_size; larger bodies are refused by the broker. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const positiveInt = z.number().int('must be a whole number').positive('must be at least 1');
+const nonNegativeInt = z.number().int('must be a whole number').min(0, 'must not be negative');
+
+/** A list of one or more values; a scalar is a list of one. */
+function axis<T extends z.ZodTypeAny>(item: T) {
+  return z.union([item, z.array(item).min(1, 'an axis needs at least one value')]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+}
+
+function spelled(parse: (s: string) => unknown, spelling: string) {
+  return z.string({ error: `expected a string (${spelling})` }).superRefine((s, ctx) => {
+    try {
+      parse(s);
+    } catch (e) {
+      if (e instanceof ModeSpellingError) ctx.addIssue({ code: 'custom', message: e.message });
+      else throw e;
+    }
+  });
+}
+
+const rate = z.union([z.literal('unlimited'), z.number().positive('must be above 0 (or "unlimited")')]);
+
+export const AXES_SCHEMA = z
+  .object({
+    client: axis(z.enum(CLIENTS)),
+    durability: axis(z.enum(DURABILITIES)),
+    publish: axis(spelled(parsePublishMode, PUBLISH_SPELLING)),
+    consume: axis(spelled(parseConsumeMode, CONSUME_SPELLING)),
+    queue: axis(z.enum(QUEUE_TYPES)),
+    size: axis(
+      positiveInt
+        .min(HEADER_BYTES, `must be at least ${HEADER_BYTES} bytes (the message header)`)
+        .max(MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes (RabbitMQ's default max_message_size)`),
+    ),
+    producers: axis(positiveInt.max(65535, 'must be at most 65535')),
+    consumers: axis(nonNegativeInt),
+    rate: axis(rate),
+  })
+  .strict()
+  .partial();
+
+const SCENARIO_OBJECT = z
+  .object({
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    /** Broker URL; --url and AMQP_URL take precedence. */
+    url: z.string().optional(),
+    /** Measured messages per producer. */
+    messages: positiveInt.optional(),
+    /** Measured seconds per producer (instead of messages). */
+    duration: z.number().positive('must be above 0').optional(),
+    warmup: nonNegativeInt.optional(),
+    repetitions: positiveInt.optional(),
+    /** Upper bound on one repetition of a cell, in seconds. */
+    timeout: z.number().positive('must be above 0').optional(),
+    /** Seconds consumers wait with nothing arriving before the drain ends. */
+    drain: z.number().positive('must be above 0').optional(),
+    axes: AXES_SCHEMA.optional(),
+  })
+  .strict();
+
+export const SCENARIO_SCHEMA = SCENARIO_OBJECT.refine((s) => !(s.messages !== undefined && s.duration !== undefined), { message: 'give messages or duration, not both' });
+
+export type ScenarioFile = z.infer<typeof SCENARIO_SCHEMA>;
+export type AxesInput = z.infer<typeof AXES_SCHEMA>;
+export const AXIS_NAMES = Object.keys(AXES_SCHEMA.shape) as (keyof AxesInput)[];
+export const TOP_LEVEL_KEYS = Object.keys(SCENARIO_OBJECT.shape);

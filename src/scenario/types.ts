@@ -1,0 +1,72 @@
+// The scenario model: what a user asks for, expanded into cells. Pure data, no I/O.
+
+export const CLIENTS = ['amqplib', 'rabbitmq-client'] as const;
+export type ClientName = (typeof CLIENTS)[number];
+
+export const DURABILITIES = ['transient', 'persistent'] as const;
+export type Durability = (typeof DURABILITIES)[number];
+
+export const QUEUE_TYPES = ['classic', 'quorum', 'stream'] as const;
+export type QueueType = (typeof QUEUE_TYPES)[number];
+
+/** The fixed order publish modes appear in, in tables and charts. */
+export const PUBLISH_KINDS = ['none', 'single', 'batch', 'async', 'tx'] as const;
+export type PublishKind = (typeof PUBLISH_KINDS)[number];
+
+export type PublishMode =
+  | { kind: 'none' }
+  | { kind: 'single' }
+  /** publish `size` messages, then wait until every one of them is confirmed */
+  | { kind: 'batch'; size: number }
+  /** keep at most `window` messages unconfirmed */
+  | { kind: 'async'; window: number }
+  /** tx.select once, tx.commit after every `size` messages */
+  | { kind: 'tx'; size: number };
+
+export type ConsumeMode =
+  /** basic.ack every `multiAck` deliveries with multiple=true (1 = ack each one) */
+  | { ack: 'manual'; prefetch: number; multiAck: number }
+  /** noAck consumption; prefetch 0 means unlimited (ignored by the broker for auto-ack on classic queues) */
+  | { ack: 'auto'; prefetch: number };
+
+/** One element of the matrix: everything that varies between measured configurations. */
+export interface Cell {
+  /** Stable, filename-safe identifier built from the axis values. */
+  id: string;
+  client: ClientName;
+  durability: Durability;
+  publish: PublishMode;
+  consume: ConsumeMode;
+  queue: QueueType;
+  /** Message body size in bytes, header included. */
+  size: number;
+  producers: number;
+  consumers: number;
+  /** Target messages per second per producer; null = unlimited. */
+  rate: number | null;
+}
+
+/** How long each repetition of a cell runs, and what it waits for. */
+export interface RunWindow {
+  /** Measured messages per producer (exclusive with durationSeconds). */
+  messages: number | null;
+  /** Measured window length per producer in seconds (exclusive with messages). */
+  durationSeconds: number | null;
+  /** Messages per producer sent before measuring, neither recorded nor counted. */
+  warmupMessages: number;
+  repetitions: number;
+  /** Upper bound on one repetition, after which it is recorded as failed. */
+  cellTimeoutSeconds: number;
+  /** After the producers finish, how long consumers wait with nothing arriving before giving up. */
+  drainSeconds: number;
+}
+
+export interface Scenario {
+  name: string;
+  /** Broker URL; may hold a password, mask it before showing or storing. */
+  url: string | null;
+  window: RunWindow;
+  cells: Cell[];
+  /** The axis values as the user spelled them (canonical spelling), for reports. */
+  axes: Record<string, string[]>;
+}
