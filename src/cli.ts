@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<void> {
         process.exitCode = 0;
         return;
       }
-      console.error(`ackbench: ${err.message.replace(/^error: /, '')}`);
+      console.error(`ackbench: ${err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}`);
       process.exitCode = EXIT.usage;
       return;
     }

@@ -82,6 +82,10 @@ export interface ConnectOptions {
   timeoutMs: number;
 }
 
+/**
+ * Every adapter sets TCP_NODELAY: otherwise a small frame after a publish (tx.commit, a lone
+ * message waiting for its confirm) waits for Nagle and delayed ACK, and the figure measures TCP.
+ */
 export interface ClientAdapter {
   readonly name: string;
   /** The installed client package version, for run.json. */

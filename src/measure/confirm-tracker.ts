@@ -9,8 +9,8 @@ const PENDING = 1;
 const WARMUP = 2;
 
 export interface ConfirmSink {
-  /** A measured message was confirmed after `latencyNs`. */
-  confirmed(seq: number, latencyNs: number): void;
+  /** A measured message was confirmed at `atNs`, `latencyNs` after it was sent. */
+  confirmed(seq: number, latencyNs: number, atNs: number): void;
   nacked(seq: number): void;
 }
 
@@ -113,7 +113,7 @@ export class ConfirmTracker {
     if (st === 0) return;
     this.state[slot] = 0;
     if (st & WARMUP) return;
-    if (ack) this.sink.confirmed(this.seqOf[slot], nowNs - this.sendNs[slot]);
+    if (ack) this.sink.confirmed(this.seqOf[slot], nowNs - this.sendNs[slot], nowNs);
     else this.sink.nacked(this.seqOf[slot]);
   }
 

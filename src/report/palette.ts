@@ -58,7 +58,7 @@ export function durabilityDashEncoding(field: string) {
   };
 }
 
-/** Points: transient hollow-looking triangle, persistent circle. */
+/** Points: transient triangle, persistent circle. */
 export function durabilityShapeEncoding(field: string) {
   return {
     field,

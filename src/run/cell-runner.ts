@@ -130,6 +130,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
   let adminChannel: AmqpChannel | null = null;
   const workers: CellWorker[] = [];
   const timers: NodeJS.Timeout[] = [];
+  const cleanups: (() => void)[] = [];
   try {
     admin = await adapter.connect(url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
     adminChannel = await admin.openChannel();
@@ -147,9 +148,13 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     const timeout = new Promise<never>((_, reject) => {
       timers.push(setTimeout(() => reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s`)), window.cellTimeoutSeconds * 1000));
     });
+    // Listeners on the run-wide signal are removed with this repetition (cleanup aborts them).
+    const cleanup = new AbortController();
+    cleanups.push(() => cleanup.abort());
     const aborted = new Promise<never>((_, reject) => {
-      options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true });
+      options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true, signal: cleanup.signal });
     });
+    aborted.catch(() => undefined);
     const bounded = <T>(p: Promise<T>) => Promise.race([p, timeout, aborted]);
 
     await bounded(Promise.all(producers.map((p) => p.ready())));
@@ -167,7 +172,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     const cpu0 = process.cpuUsage();
     const goNs = nowNs();
     for (const w of workers) w.send({ type: 'go' });
-    options.signal?.addEventListener('abort', () => producers.forEach((p) => p.send({ type: 'stop' })), { once: true });
+    options.signal?.addEventListener('abort', () => producers.forEach((p) => p.send({ type: 'stop' })), { once: true, signal: cleanup.signal });
 
     const timeline: TimelinePoint[] = [];
     let last = { sent: 0, confirmed: 0, consumed: 0 };
@@ -238,6 +243,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     return notRunResult(cell, repetition, 'failed', err instanceof Error ? err.message : String(err));
   } finally {
     for (const t of timers) clearInterval(t);
+    for (const c of cleanups) c();
     await Promise.all(workers.map((w) => w.worker.terminate()));
     if (adminChannel) await adminChannel.deleteQueue(queue).catch(() => undefined);
     if (admin) await admin.close().catch(() => undefined);

@@ -44,8 +44,9 @@ export async function runProducer(
     cell.publish.kind === 'none'
       ? null
       : new ConfirmTracker(maxOutstanding(cell.publish), {
-          confirmed(seq, latencyNs) {
+          confirmed(seq, latencyNs, atNs) {
             confirmed++;
+            lastConfirmNs = atNs;
             confirmedBits.testAndSet(seq);
             recordMicros(histogram, latencyNs / 1000);
             Atomics.add(counters, COUNTER.confirmed, 1);
@@ -66,11 +67,7 @@ export async function runProducer(
   };
   connection.onClose(fail);
 
-  const ch = await driver.open(connection, (tag, multiple, ack) => {
-    const t = nowNs();
-    if (ack) lastConfirmNs = t;
-    tracker!.settle(tag, multiple, ack, t);
-  });
+  const ch = await driver.open(connection, (tag, multiple, ack) => tracker!.settle(tag, multiple, ack, nowNs()));
   ref.ch = ch;
   ch.onClose(fail);
 

@@ -1,0 +1,143 @@
+// The quick matrix, shrunk, end to end against the real broker: every cell delivers everything and
+// every output file holds what it should.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { decodeHistogram } from '../../src/measure/histogram.js';
+import { SUMMARY_COLUMNS } from '../../src/report/csv.js';
+import type { RunFile } from '../../src/run/result.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+describe('quick matrix (2 durabilities x 5 publish modes) against the real broker', () => {
+  const dir = tempDir();
+  let run: RunFile;
+  let rows: Record<string, string>[];
+
+  before(async () => {
+    const r = await runCli(['run', 'bench/quick.yaml', '--messages', '1500', '--warmup', '100', '--out', dir, '--no-report'], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout}`);
+    run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    rows = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true });
+  });
+
+  test('run.json is complete, with 10 cells and the environment', () => {
+    assert.equal(run.complete, true);
+    assert.equal(run.cells.length, 10);
+    assert.match(run.environment!.broker.version, /^\d+\.\d+/);
+    assert.ok(run.environment!.clients.amqplib);
+    assert.doesNotMatch(JSON.stringify(run), /guest:guest@/, 'password must be masked');
+  });
+
+  test('every cell delivers everything: received == sent, lost 0, duplicates 0', () => {
+    for (const r of run.cells) {
+      assert.equal(r.status, 'ok', `${r.cell.id}: ${r.reason}`);
+      assert.equal(r.counts.sent, 1500, r.cell.id);
+      assert.equal(r.counts.received, r.counts.sent, r.cell.id);
+      assert.equal(r.counts.lost, 0, r.cell.id);
+      assert.equal(r.counts.duplicates, 0, r.cell.id);
+      assert.equal(r.counts.missing, 0, r.cell.id);
+      if (r.cell.publish.kind !== 'none') assert.equal(r.counts.confirmed, r.counts.sent, r.cell.id);
+    }
+  });
+
+  test('publish latency holds exactly one value per confirmed message; none has none', () => {
+    for (const r of run.cells) {
+      if (r.cell.publish.kind === 'none') {
+        assert.equal(r.publishLatency, null);
+        assert.equal(r.histograms.publish, null);
+        assert.equal(r.counts.confirmed, null);
+      } else {
+        assert.equal(decodeHistogram(r.histograms.publish!).totalCount, r.counts.confirmed, r.cell.id);
+        assert.equal(r.publishLatency!.count, r.counts.confirmed);
+      }
+      assert.equal(decodeHistogram(r.histograms.e2e!).totalCount, r.counts.received, r.cell.id);
+    }
+  });
+
+  test('summary.csv has every documented column, figures present, empty where undefined', () => {
+    const header = readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n')[0].split(',');
+    for (const c of SUMMARY_COLUMNS) assert.ok(header.includes(c), `column ${c}`);
+    assert.equal(rows.length, 10);
+    for (const row of rows) {
+      for (const c of ['sent', 'received', 'lost', 'sent_per_s', 'consumed_per_s', 'e2e_p50_us', 'e2e_p99_us', 'client_cpu_pct']) {
+        assert.notEqual(row[c], '', `${row.cell} ${c}`);
+      }
+      const none = row.publish === 'none';
+      for (const c of ['confirmed', 'confirmed_per_s', 'publish_p50_us', 'publish_p99_us', 'publish_p999_us', 'publish_max_us']) {
+        assert.equal(row[c] === '', none, `${row.cell} ${c} should be ${none ? 'empty' : 'present'}`);
+      }
+      assert.equal(row.lost, '0');
+    }
+  });
+
+  test('per-message confirm latency agrees with 1/throughput (the clock is honest)', () => {
+    for (const r of run.cells.filter((c) => c.cell.publish.kind === 'single')) {
+      // One message in flight at a time: the mean publish latency is the time per message.
+      const perMessageUs = 1e6 / r.rates.confirmedPerS!;
+      const ratio = r.publishLatency!.meanUs / perMessageUs;
+      assert.ok(ratio > 0.5 && ratio <= 1.05, `${r.cell.id}: mean latency ${r.publishLatency!.meanUs} µs vs ${perMessageUs.toFixed(1)} µs per message`);
+    }
+  });
+
+  test('each .hgrm file parses back to the percentiles it was written from', () => {
+    for (const a of run.aggregates) {
+      for (const kind of ['publish', 'e2e'] as const) {
+        if (!a.histograms[kind]) continue;
+        const h = decodeHistogram(a.histograms[kind]!);
+        const text = readFileSync(join(dir, 'histograms', `${a.cell.id}.${kind}.hgrm`), 'utf8');
+        const points = text
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/).map(Number))
+          .filter((p) => p.length === 4 && p.every(Number.isFinite));
+        assert.ok(points.length > 10, 'percentile rows');
+        for (const [value, percentile] of points) {
+          // The .hgrm lists each bucket's highest equivalent value: equal within the 3 significant digits recorded.
+          const expected = h.getValueAtPercentile(percentile * 100);
+          assert.ok(Math.abs(value - expected) <= expected * 0.001 + 1, `${a.cell.id} ${kind} p${percentile}: ${value} vs ${expected}`);
+        }
+        assert.equal(points.at(-1)![2], h.totalCount);
+        assert.equal(readFileSync(join(dir, 'histograms', `${a.cell.id}.${kind}.hdr`), 'utf8').trim(), a.histograms[kind]);
+      }
+    }
+  });
+
+  test('timeline.csv covers the cells second by second', () => {
+    const timeline = parse(readFileSync(join(dir, 'timeline.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(Object.keys(timeline[0]), ['cell', 'repetition', 'second', 'sent', 'confirmed', 'consumed']);
+    for (const r of run.cells) {
+      const own = timeline.filter((t) => t.cell === r.cell.id);
+      assert.ok(own.length >= 1, r.cell.id);
+      assert.equal(own.reduce((n, t) => n + Number(t.sent), 0), r.counts.sent, `${r.cell.id} timeline sums to sent`);
+    }
+  });
+});
+
+describe('cells beyond the quick matrix', () => {
+  test('publish-only (--consumers 0): the queue is counted; everything confirmed is there', async () => {
+    const dir = tempDir();
+    const r = await runCli(['run', '--publish', 'async:100,tx:10', '--durability', 'persistent', '--consumers', '0', '--messages', '2000', '--warmup', '100', '--out', dir, '--no-report']);
+    assert.equal(r.code, 0, r.stderr);
+    const run: RunFile = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    for (const c of run.cells) {
+      assert.equal(c.counts.confirmed, 2000);
+      assert.equal(c.counts.received, 2000, 'queued after the run');
+      assert.equal(c.rates.consumedPerS, null);
+      assert.equal(c.e2eLatency, null);
+    }
+  });
+
+  test('4 producers and 2 consumers: 4x the messages, none lost, multi-ack', async () => {
+    const dir = tempDir();
+    const r = await runCli(['run', '--producers', '4', '--consumers', '2', '--consume', 'manual:100:10', '--messages', '1000', '--warmup', '50', '--out', dir, '--no-report']);
+    assert.equal(r.code, 0, r.stderr);
+    const [c] = (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunFile).cells;
+    assert.equal(c.counts.sent, 4000);
+    assert.equal(c.counts.received, 4000);
+    assert.equal(c.counts.lost, 0);
+    assert.equal(c.counts.duplicates, 0);
+    assert.equal(decodeHistogram(c.histograms.e2e!).totalCount, 4000);
+  });
+});
