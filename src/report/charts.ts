@@ -37,7 +37,7 @@ export interface ChartDefinition {
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Everything chart-wide: white background (PNGs shown on dark pages), legible sizes at 800 px. */
-const BASE = {
+export const CHART_BASE = {
   $schema: SCHEMA,
   background: 'white',
   padding: 8,
@@ -56,7 +56,7 @@ const BASE = {
 };
 
 /** Total chart width the layouts aim at; panel widths below leave room for axes. */
-const PANEL_WIDTH_ONE_COLUMN = 680;
+export const PANEL_WIDTH_ONE_COLUMN = 680;
 const PANEL_WIDTH_TWO_COLUMNS = 320;
 
 const PERCENTILE_TICKS = [2, 10, 100, 1000, 10000];
@@ -96,7 +96,7 @@ export function throughputTitle(measures: Iterable<ThroughputMeasure>): string {
 }
 
 /** A row header per group when a run holds several clients, queues, sizes...; none otherwise. */
-function groupFacet(rows: ReadonlyArray<{ group: string }>) {
+export function groupFacet(rows: ReadonlyArray<{ group: string }>) {
   const groups = distinct(rows.map((row) => row.group));
   if (groups.length < 2) return null;
   return {
@@ -161,14 +161,14 @@ export function throughputSpec(rows: readonly ThroughputRow[]): TopLevelSpec {
   const facet = groupFacet(rows);
   const title = { text: 'Throughput by publish mode', subtitle: repetitionNote };
   const data = { values: rows as object[] };
-  if (facet) return { ...BASE, title, data, facet: { row: facet }, spec: layered };
-  return { ...BASE, title, data, ...layered };
+  if (facet) return { ...CHART_BASE, title, data, facet: { row: facet }, spec: layered };
+  return { ...CHART_BASE, title, data, ...layered };
 }
 
 export function latencySpec(rows: readonly LatencyRow[]): TopLevelSpec {
   const facet = groupFacet(rows);
   return {
-    ...BASE,
+    ...CHART_BASE,
     title: {
       text: 'Latency percentile distribution',
       subtitle: 'merged histograms of all repetitions; one line per cell',
@@ -205,7 +205,7 @@ export function latencySpec(rows: readonly LatencyRow[]): TopLevelSpec {
 export function frontierSpec(rows: readonly FrontierRow[]): TopLevelSpec {
   const facet = groupFacet(rows);
   return {
-    ...BASE,
+    ...CHART_BASE,
     title: {
       text: 'Cost frontier: throughput against p99 latency',
       subtitle: 'one point per cell; up and to the left costs more',
@@ -251,7 +251,7 @@ export function timelineSpec(rows: readonly TimelineRow[]): TopLevelSpec {
   const panels = distinct(rows.map((row) => row.label));
   const measuresShown = TIMELINE_MEASURES.filter((measure) => rows.some((row) => row.measure === measure));
   return {
-    ...BASE,
+    ...CHART_BASE,
     title: {
       text: 'Timeline of each cell',
       subtitle: 'messages per second of the measured window; one line per repetition and measure',
@@ -273,7 +273,8 @@ export function timelineSpec(rows: readonly TimelineRow[]): TopLevelSpec {
       mark: { type: 'line', strokeWidth: 1.3 },
       encoding: {
         x: { field: 'second', type: 'quantitative', title: 'time in measured window (s)' },
-        y: { field: 'msg_per_s', type: 'quantitative', title: 'rate (msg/s)', axis: { tickCount: 4 } },
+        y: { field: 'msg_per_s', type: 'quantitative', title: 'rate (msg/s)', // A fixed minimum axis width keeps the panels of each column aligned whatever their labels.
+          axis: { tickCount: 4, minExtent: 48 } },
         color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),
         strokeDash: {
           field: 'measure',

@@ -1,12 +1,12 @@
 // The summary table of a report, as data: one row per aggregate, plus one per cell that never produced
 // an aggregate (every repetition failed or was unsupported), with the reason. Pure; html.ts draws it.
 
-import type { CellAggregate, CellResult, CellStatus, RunFile } from '../run/result.js';
+import type { CellAggregate, CellResult, CellStatus, RateSpread, RunFile } from '../run/result.js';
 import { publishLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import { axisValueLabel, compareCells, GROUPING_AXES, type GroupingAxis } from './cell-labels.js';
 import { runVaryingAxes } from './chart-data.js';
-import { formatOneDecimal, formatSpread, formatWhole } from './format.js';
+import { formatOneDecimal, formatWhole, UNDEFINED_FIGURE } from './format.js';
 
 export type RowStatus = 'ok' | 'partial' | Exclude<CellStatus, 'ok'>;
 
@@ -17,7 +17,7 @@ export interface SummaryRow {
   status: RowStatus;
   /** Why repetitions failed or the cell is unsupported; null when all went well. */
   note: string | null;
-  rates: { sent: string; confirmed: string; consumed: string };
+  rates: { sent: RateCell; confirmed: RateCell; consumed: RateCell };
   publish: { p50: string; p99: string; p999: string };
   e2e: { p50: string; p99: string; p999: string };
   counts: { sent: string; confirmed: string; received: string; lost: string; duplicates: string };
@@ -25,6 +25,12 @@ export interface SummaryRow {
   integrityProblem: boolean;
   clientCpuPct: string;
   clientBound: boolean;
+}
+
+/** A rate's median, with its min–max range over repetitions (null for a single value). */
+export interface RateCell {
+  median: string;
+  range: string | null;
 }
 
 export interface SummaryTable {
@@ -35,7 +41,16 @@ export interface SummaryTable {
   rows: SummaryRow[];
 }
 
-const NO_LATENCY = { p50: '–', p99: '–', p999: '–' };
+const NO_LATENCY = { p50: UNDEFINED_FIGURE, p99: UNDEFINED_FIGURE, p999: UNDEFINED_FIGURE };
+const NO_RATE: RateCell = { median: UNDEFINED_FIGURE, range: null };
+
+function rateCell(spread: RateSpread | null): RateCell {
+  if (!spread) return NO_RATE;
+  return {
+    median: formatWhole(spread.median),
+    range: spread.min === spread.max ? null : `${formatWhole(spread.min)}–${formatWhole(spread.max)}`,
+  };
+}
 
 function latencyColumns(summary: CellAggregate['publishLatency']) {
   if (!summary) return NO_LATENCY;
@@ -64,9 +79,9 @@ function aggregateRow(aggregate: CellAggregate, results: readonly CellResult[], 
     status: note ? 'partial' : 'ok',
     note,
     rates: {
-      sent: formatSpread(aggregate.rates.sentPerS),
-      confirmed: formatSpread(aggregate.rates.confirmedPerS),
-      consumed: formatSpread(aggregate.rates.consumedPerS),
+      sent: rateCell(aggregate.rates.sentPerS),
+      confirmed: rateCell(aggregate.rates.confirmedPerS),
+      consumed: rateCell(aggregate.rates.consumedPerS),
     },
     publish: aggregate.cell.publish.kind === 'none' ? NO_LATENCY : latencyColumns(aggregate.publishLatency),
     e2e: latencyColumns(aggregate.e2eLatency),
@@ -91,12 +106,18 @@ function failedCellRow(results: readonly CellResult[], varying: readonly Groupin
     axes: axisValues(cell, varying),
     status,
     note: failureNote(results),
-    rates: { sent: '–', confirmed: '–', consumed: '–' },
+    rates: { sent: NO_RATE, confirmed: NO_RATE, consumed: NO_RATE },
     publish: NO_LATENCY,
     e2e: NO_LATENCY,
-    counts: { sent: '–', confirmed: '–', received: '–', lost: '–', duplicates: '–' },
+    counts: {
+      sent: UNDEFINED_FIGURE,
+      confirmed: UNDEFINED_FIGURE,
+      received: UNDEFINED_FIGURE,
+      lost: UNDEFINED_FIGURE,
+      duplicates: UNDEFINED_FIGURE,
+    },
     integrityProblem: false,
-    clientCpuPct: '–',
+    clientCpuPct: UNDEFINED_FIGURE,
     clientBound: false,
   };
 }

@@ -1,0 +1,266 @@
+// The report page of one run: charts inlined as SVG (no script, no external request, readable from
+// file://), the summary table, the environment, and links to every file behind it. Pure: data in,
+// HTML string out. Everything from run.json goes through the escaping `html` template.
+
+import type { Environment, RunFile } from '../run/result.js';
+import { PUBLISH_KINDS, type PublishKind } from '../scenario/types.js';
+import { html, trusted, type SafeHtml } from './html-escape.js';
+import { MODE_COLORS } from './palette.js';
+import { summaryTable, type RateCell, type SummaryRow, type SummaryTable } from './summary-table.js';
+
+/** A rendered chart as the page shows it; file names are relative to the charts directory. */
+export interface ReportChart {
+  name: string;
+  title: string;
+  caption: string;
+  svg: string;
+  files: { spec: string; svg: string; png: string; csv: string | null };
+}
+
+export interface ReportLink {
+  href: string;
+  label: string;
+  description: string;
+}
+
+export interface ReportPageInput {
+  run: RunFile;
+  charts: readonly ReportChart[];
+  /** Directory of the chart files, relative to the page. */
+  chartsHref: string;
+  /** Run-level files that exist beside the page (run.json, summary.csv, timeline.csv...). */
+  runFiles: readonly ReportLink[];
+  /** The history page listing all runs. */
+  historyHref: string;
+}
+
+/** Shared by the report and history pages: readable at 800 px, prints cleanly, no web fonts. */
+export const PAGE_STYLE = trusted(`
+  :root { color-scheme: light; }
+  body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif;
+    color: #1d1d1f; margin: 0 auto; padding: 1rem 1.25rem 3rem; max-width: 1180px; }
+  h1 { font-size: 1.5rem; margin: 0.5rem 0 0.25rem; overflow-wrap: anywhere; }
+  h2 { font-size: 1.15rem; margin: 2rem 0 0.5rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+  nav a, .meta { color: #555; font-size: 0.9rem; }
+  .banner { background: #fff4ce; border: 1px solid #d9a400; border-left-width: 6px; padding: 0.6rem 0.9rem;
+    margin: 1rem 0; border-radius: 4px; }
+  .banner.failed { background: #fde7e9; border-color: #c50f1f; }
+  figure { margin: 0.5rem 0 1.5rem; }
+  figure .chart svg { max-width: 100%; height: auto; display: block; }
+  figcaption { font-size: 0.9rem; color: #444; margin-top: 0.3rem; }
+  .table-wrap { overflow-x: auto; border: 1px solid #ddd; border-radius: 4px; }
+  table { border-collapse: collapse; font-size: 0.8rem; width: 100%; }
+  th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+  thead th { background: #f5f5f7; position: sticky; top: 0; white-space: nowrap; }
+  thead tr.groups th { text-align: center; border-bottom: 1px solid #ddd; }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+  td.axis, td.status { white-space: nowrap; }
+  tr.has-note td { border-bottom: none; }
+  tr.note-row td { padding-top: 0; font-size: 0.78rem; }
+  tr.failed td.axis, tr.unsupported td.axis { color: #777; }
+  .range { color: #777; font-size: 0.72rem; }
+  .note { color: #a4262c; overflow-wrap: anywhere; }
+  .problem { color: #c50f1f; font-weight: 600; }
+  .flag { font-size: 0.7rem; background: #eee; border-radius: 3px; padding: 0 0.3rem; white-space: nowrap; }
+  .swatch { display: inline-block; width: 0.7em; height: 0.7em; border-radius: 50%; margin-right: 0.35em; }
+  dl.env { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; font-size: 0.9rem; }
+  dl.env dt { color: #555; } dl.env dd { margin: 0; overflow-wrap: anywhere; }
+  ul.files { font-size: 0.9rem; }
+  code { font-size: 0.85em; }
+`);
+
+function isPublishKind(value: string): value is PublishKind {
+  return (PUBLISH_KINDS as readonly string[]).includes(value);
+}
+
+/** A dot in the mode's chart colour, so the table reads with the charts. */
+function modeSwatch(publish: string): SafeHtml {
+  const kind = publish.split(':')[0];
+  if (!isPublishKind(kind)) return html``;
+  return html`<span class="swatch" style="background:${MODE_COLORS[kind]}" aria-hidden="true"></span>`;
+}
+
+function banners(run: RunFile, table: SummaryTable): SafeHtml {
+  const partial = run.complete
+    ? html``
+    : html`<div class="banner" role="alert"><strong>Partial run.</strong> This run did not finish
+        (<code>complete: false</code>): the figures cover only the ${run.cells.length} repetitions recorded so far.
+        Continue it with <code>ackbench run --resume DIR</code>.</div>`;
+  const failedRows = table.rows.filter((row) => row.status !== 'ok');
+  const failed = failedRows.length
+    ? html`<div class="banner failed"><strong>${failedRows.length} cell${failedRows.length === 1 ? '' : 's'}
+        with failed or unsupported repetitions.</strong> They are left out of the charts; the table gives the reasons.</div>`
+    : html``;
+  return html`${partial}${failed}`;
+}
+
+function chartFigure(chart: ReportChart, chartsHref: string): SafeHtml {
+  const link = (file: string, label: string) => html`<a href="${chartsHref}/${file}">${label}</a>`;
+  const links = [
+    ...(chart.files.csv ? [link(chart.files.csv, 'data (CSV)')] : []),
+    link(chart.files.svg, 'SVG'),
+    link(chart.files.png, 'PNG'),
+    link(chart.files.spec, 'Vega-Lite spec'),
+  ];
+  const separated = links.map((item, index) => (index === 0 ? item : html` · ${item}`));
+  // Vega's SVG serializer escapes every text and attribute it writes, so the markup is trusted as-is.
+  return html`<figure id="chart-${chart.name}" data-chart="${chart.name}">
+    <div class="chart">${trusted(chart.svg)}</div>
+    <figcaption>${chart.caption} ${separated}</figcaption>
+  </figure>`;
+}
+
+/** Columns after the axes: status, 3 rates, 2 x 3 latencies, 5 counts, client CPU. */
+const FIGURE_COLUMNS = 1 + 3 + 6 + 5 + 1;
+
+function rateCellHtml(rate: RateCell): SafeHtml {
+  return html`<td class="num">${rate.median}${rate.range ? html`<br><span class="range">${rate.range}</span>` : ''}</td>`;
+}
+
+function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
+  const num = (text: string, problem = false) => html`<td class="num${problem ? ' problem' : ''}">${text}</td>`;
+  const axisCells = row.axes.map((value, index) =>
+    index === 1 ? html`<td class="axis">${modeSwatch(value)}${value}</td>` : html`<td class="axis">${value}</td>`,
+  );
+  const cpu = row.clientBound
+    ? html`<td class="num">${row.clientCpuPct}<br><span class="flag" title="client CPU near one core: the client may be the limit">client-bound</span></td>`
+    : num(row.clientCpuPct);
+  // The reason gets a full-width row of its own: in a column at the far right it would scroll out of view.
+  const noteRow = row.note
+    ? html`<tr class="note-row ${row.status}"><td colspan="${axisCount + FIGURE_COLUMNS}"><span class="note">${row.note}</span></td></tr>`
+    : '';
+  return html`<tr class="${row.status}${row.note ? ' has-note' : ''}" data-cell="${row.cellId}">
+    ${axisCells}
+    <td class="status">${row.status}</td>
+    ${rateCellHtml(row.rates.sent)}${rateCellHtml(row.rates.confirmed)}${rateCellHtml(row.rates.consumed)}
+    ${num(row.publish.p50)}${num(row.publish.p99)}${num(row.publish.p999)}
+    ${num(row.e2e.p50)}${num(row.e2e.p99)}${num(row.e2e.p999)}
+    ${num(row.counts.sent)}${num(row.counts.confirmed)}${num(row.counts.received)}
+    ${num(row.counts.lost, row.integrityProblem)}${num(row.counts.duplicates, row.integrityProblem)}
+    ${cpu}
+  </tr>${noteRow}`;
+}
+
+function summarySection(table: SummaryTable): SafeHtml {
+  const shared = table.sharedAxes.length
+    ? html`<p class="meta">Same for every cell: ${table.sharedAxes.map(
+        ({ axis, value }, index) => html`${index ? ' · ' : ''}${axis} <strong>${value}</strong>`,
+      )}.</p>`
+    : html``;
+  return html`<section id="summary">
+    <h2>Summary</h2>
+    ${shared}
+    <p class="meta">Rates: median over repetitions, with min–max beneath. Latency percentiles from the merged
+      histograms. – means undefined (no publish latency without confirms, no rate for a failed cell), not zero.</p>
+    <div class="table-wrap"><table>
+      <thead>
+        <tr class="groups">
+          <th colspan="${table.axisNames.length + 1}">cell</th>
+          <th colspan="3">rate (msg/s)</th>
+          <th colspan="3">publish latency (µs)</th>
+          <th colspan="3">end-to-end latency (µs)</th>
+          <th colspan="5">messages</th>
+          <th></th>
+        </tr>
+        <tr>
+          ${table.axisNames.map((name) => html`<th>${name}</th>`)}
+          <th>status</th>
+          <th>sent/s</th><th>confirmed/s</th><th>consumed/s</th>
+          <th>p50</th><th>p99</th><th>p99.9</th>
+          <th>p50</th><th>p99</th><th>p99.9</th>
+          <th>sent</th><th>confirmed</th><th>received</th><th>lost</th><th>duplicates</th>
+          <th>client CPU (%)</th>
+        </tr>
+      </thead>
+      <tbody>${table.rows.map((row) => summaryRowHtml(row, table.axisNames.length))}</tbody>
+    </table></div>
+  </section>`;
+}
+
+function environmentSection(environment: Environment | null): SafeHtml {
+  if (!environment) {
+    return html`<section id="environment"><h2>Environment</h2><p class="meta">Not recorded for this run.</p></section>`;
+  }
+  const { broker } = environment;
+  const clients = Object.entries(environment.clients).map(([name, version]) => `${name} ${version}`).join(', ');
+  const entries: Array<[string, string]> = [
+    ['broker', `${broker.product} ${broker.version}${broker.cluster ? ` (cluster ${broker.cluster})` : ''}`],
+    ['Erlang', broker.erlang ?? 'unknown'],
+    ['broker URL', environment.brokerUrl],
+    ['Node.js', environment.node],
+    ['clients', clients || 'none recorded'],
+    ['CPU', `${environment.cpu.model} (${environment.cpu.cores} cores)`],
+    ['OS', environment.os],
+    ['host', environment.hostname],
+  ];
+  return html`<section id="environment">
+    <h2>Environment</h2>
+    <dl class="env">${entries.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>
+  </section>`;
+}
+
+function windowText(run: RunFile): string {
+  const window = run.scenario.window;
+  const length =
+    window.messages !== null ? `${window.messages} messages per producer` : `${window.durationSeconds} s per producer`;
+  return `${length}, ${window.warmupMessages} warm-up messages, ${window.repetitions} repetitions`;
+}
+
+function scenarioSection(run: RunFile): SafeHtml {
+  const axes = Object.entries(run.scenario.axes);
+  return html`<section id="scenario">
+    <h2>Scenario</h2>
+    <dl class="env">
+      <dt>window</dt><dd>${windowText(run)}</dd>
+      ${axes.map(([axis, values]) => html`<dt>${axis}</dt><dd>${values.join(', ')}</dd>`)}
+    </dl>
+  </section>`;
+}
+
+function filesSection(input: ReportPageInput): SafeHtml {
+  const chartFiles = input.charts.flatMap((chart) =>
+    chart.files.csv ? [{ href: `${input.chartsHref}/${chart.files.csv}`, label: chart.files.csv, description: `data behind the ${chart.title.toLowerCase()} chart` }] : [],
+  );
+  return html`<section id="files">
+    <h2>Files</h2>
+    <ul class="files">
+      ${[...input.runFiles, ...chartFiles].map(
+        (file) => html`<li><a href="${file.href}">${file.label}</a>: ${file.description}</li>`,
+      )}
+    </ul>
+  </section>`;
+}
+
+export function reportHtml(input: ReportPageInput): string {
+  const { run } = input;
+  const table = summaryTable(run);
+  const finished = run.finishedAt ? `finished ${run.finishedAt}` : 'not finished';
+  const figures = input.charts.length
+    ? input.charts.map((chart) => html`<section id="${chart.name}"><h2>${chart.title}</h2>${chartFigure(chart, input.chartsHref)}</section>`)
+    : html`<p class="meta">No cell completed a repetition: there is nothing to chart.</p>`;
+  const page = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ackbench: ${run.scenario.name} (${run.runId})</title>
+<link rel="icon" href="data:,">
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+<nav><a href="${input.historyHref}">← all runs (history)</a></nav>
+<header>
+  <h1>ackbench report: ${run.scenario.name}</h1>
+  <p class="meta">run <code>${run.runId}</code> · started ${run.startedAt} · ${finished} · ackbench ${run.ackbenchVersion}</p>
+</header>
+${banners(run, table)}
+${figures}
+${summarySection(table)}
+${environmentSection(run.environment)}
+${scenarioSection(run)}
+${filesSection(input)}
+</body>
+</html>
+`;
+  return page.value;
+}

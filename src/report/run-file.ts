@@ -1,0 +1,34 @@
+// Reads a run directory's run.json for reporting; refuses files that are not an ackbench run.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunFile } from '../run/result.js';
+
+export const RUN_FILE_NAME = 'run.json';
+
+export class RunFileError extends Error {}
+
+export async function readRunFile(runDir: string): Promise<RunFile> {
+  const path = join(runDir, RUN_FILE_NAME);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new RunFileError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new RunFileError(`${path}: not JSON (${(err as Error).message})`);
+  }
+  const format = (parsed as { format?: unknown } | null)?.format;
+  if (format !== 'ackbench-run/1') {
+    throw new RunFileError(`${path}: not an ackbench run file (format ${JSON.stringify(format)}, expected "ackbench-run/1")`);
+  }
+  const run = parsed as RunFile;
+  if (!Array.isArray(run.cells) || !Array.isArray(run.aggregates)) {
+    throw new RunFileError(`${path}: cells and aggregates must be arrays`);
+  }
+  return run;
+}
