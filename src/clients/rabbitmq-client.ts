@@ -15,7 +15,8 @@
 //   the number, so the adapter keeps its own counter, which matches because writes complete in
 //   publish order.
 // - basicPublish hides the socket's write state. Without confirms its promise resolves once the
-//   frames are handed to the socket (util.js EncoderStream, which honours the socket's backpressure),
+//   frames are handed to the socket (util.js 108-156, EncoderStream, which honours the socket's
+//   backpressure),
 //   so the adapter counts the bytes not yet handed over and returns false above a high-water mark.
 //   With confirms the promise only resolves on the broker's answer, so the mode's window (the
 //   confirm tracker's capacity) is the only bound, and publish() always returns true.
@@ -79,7 +80,7 @@ class PeekingConnection extends Connection {
     const head = await read(8); // 7-byte frame header + first payload byte; or "AMQP" + version
     let bytes = head;
     if (head.toString('latin1', 0, 4) !== 'AMQP') {
-      // Before connection.tune, frames are at most 4096 bytes (AMQP 0-9-1, 4.2.3). Without this
+      // Before connection.tune, frames are at most frame-min-size, 4096 bytes. Without this
       // check a non-AMQP server (an HTTP proxy answering "HTTP/1.1 400") makes the library ask the
       // socket for a >1 GiB read, which throws outside any promise and ends the process.
       const size = head.readUInt32BE(3);
@@ -251,7 +252,7 @@ class RabbitmqClientChannel implements AmqpChannel {
 
   ack(handle: DeliveryHandle, multiple: boolean): void {
     // Deliveries are handed over through setImmediate (Channel.js 340), so one can arrive after
-    // the channel closed; acking it would throw (Channel.js 400). The broker requeues it anyway.
+    // the channel closed; acking it would throw (Channel.js 401). The broker requeues it anyway.
     if (!this.ch.active) return;
     this.ch.basicAck({ deliveryTag: handle as number, multiple });
   }
@@ -371,7 +372,8 @@ class RabbitmqClientConnection implements AmqpConnection {
     })();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.timeoutMs)));
-    const late = await Promise.race([graceful.then(() => false), timedOut]).finally(() => clearTimeout(timer));
+    // A close that fails is as closed as we can make it; one that ends late must not reject unhandled.
+    const late = await Promise.race([graceful.then(() => false, () => false), timedOut]).finally(() => clearTimeout(timer));
     if (late) this.conn.unsafeDestroy();
   }
 }
@@ -382,6 +384,8 @@ function connectionOptions(url: string, connectionName: string, timeoutMs: numbe
     connectionName,
     connectionTimeout: timeoutMs,
     acquireTimeout: timeoutMs,
+    // TCP_NODELAY (Connection.js 280; off by default), as adapter.ts asks of every adapter.
+    noDelay: true,
   };
   // rabbitmq-client reads heartbeat, connection_timeout and channel_max from the URL but not the
   // frame size; honour amqplib's spelling so one URL means the same to both clients.

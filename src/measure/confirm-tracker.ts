@@ -70,10 +70,14 @@ export class ConfirmTracker {
     if (this.nextTag > this.lowTag) this.settle(this.nextTag - 1, true, true, nowNs);
   }
 
-  /** Resolves when fewer than `below` messages are outstanding; rejects if the channel failed. */
+  /**
+   * Resolves when fewer than `below` messages are outstanding; rejects if the channel failed.
+   * One waiter at a time: a producer has one publish loop, which waits before it publishes again.
+   */
   waitBelow(below: number): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.outstanding < below) return Promise.resolve();
+    if (this.waiter) return Promise.reject(new Error('confirm tracker: a second concurrent waiter'));
     return new Promise((resolve, reject) => {
       this.waiter = { below, resolve, reject };
     });

@@ -131,12 +131,15 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
   const workers: CellWorker[] = [];
   const timers: NodeJS.Timeout[] = [];
   const cleanups: (() => void)[] = [];
+  // Named in a timeout's reason, so a hang says where it happened.
+  let stage = 'connecting';
   try {
     admin = await adapter.connect(url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
     adminChannel = await admin.openChannel();
     await adminChannel.deleteQueue(queue);
     await adminChannel.declareQueue(queue, cell.queue);
 
+    stage = 'starting consumers';
     const base = { cell, window, url, queue };
     const consumers = Array.from({ length: cell.consumers }, (_, i) => new CellWorker({ ...base, role: 'consumer', index: i }));
     workers.push(...consumers);
@@ -146,7 +149,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
 
     const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
     const timeout = new Promise<never>((_, reject) => {
-      timers.push(setTimeout(() => reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s`)), window.cellTimeoutSeconds * 1000));
+      timers.push(setTimeout(() => reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s while ${stage}`)), window.cellTimeoutSeconds * 1000));
     });
     // Listeners on the run-wide signal are removed with this repetition (cleanup aborts them).
     const cleanup = new AbortController();
@@ -157,6 +160,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     aborted.catch(() => undefined);
     const bounded = <T>(p: Promise<T>) => Promise.race([p, timeout, aborted]);
 
+    stage = 'warming up';
     await bounded(Promise.all(producers.map((p) => p.ready())));
     if (cell.consumers > 0) {
       const warmupTotal = window.warmupMessages * cell.producers;
@@ -193,9 +197,11 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
       timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
     }
 
+    stage = 'publishing the measured window';
     const producerReports = (await bounded(Promise.all(producers.map((p) => p.report)))) as ProducerReport[];
     const expected = producerReports.reduce((n, r) => n + r.sent, 0);
     for (const c of consumers) c.send({ type: 'drain', expected });
+    stage = 'draining consumers';
     const consumerReports = (await bounded(Promise.all(consumers.map((c) => c.report)))) as ConsumerReport[];
     const endNs = nowNs();
     const cpu = process.cpuUsage(cpu0);

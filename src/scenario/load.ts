@@ -56,7 +56,7 @@ function readScenarioFile(path: string): ScenarioFile {
     data = parseYaml(text);
   } catch (err) {
     const line = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    throw new UsageError(`scenario ${path}: not valid YAML${line}: ${(err as Error).message.split('\n')[0]}`);
+    throw new UsageError(`scenario ${path}: not valid YAML${line}: ${(err as Error).message.split('\n')[0].replace(/:\s*$/, '')}`);
   }
   if (data === null || data === undefined) throw new UsageError(`scenario ${path}: the file is empty`);
   if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`scenario ${path}: expected a mapping of keys (name, messages, axes, ...) at the top level`);

@@ -29,7 +29,8 @@ export const DEFAULT_AXES: Axes = {
 };
 
 export function cellId(c: Omit<Cell, 'id'>): string {
-  const rate = c.rate === null ? 'max' : `${c.rate}ps`;
+  // String(1e21) is '1e+21': drop the '+' so ids stay filename-safe for any rate the schema accepts.
+  const rate = c.rate === null ? 'max' : `${String(c.rate).replace('+', '')}ps`;
   return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, rate]
     .join('.')
     .replace(/:/g, '-');

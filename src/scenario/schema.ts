@@ -27,7 +27,7 @@ function spelled(parse: (s: string) => unknown, spelling: string) {
   });
 }
 
-const rate = z.union([z.literal('unlimited'), z.number().positive('must be above 0 (or "unlimited")')]);
+const rate = z.union([z.literal('unlimited'), z.number().positive()], { error: 'must be "unlimited" or a number of messages per second above 0' });
 
 export const AXES_SCHEMA = z
   .object({

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -134,6 +135,28 @@ test('tx: nothing is visible before tx.commit, everything after', async () => {
     assert.equal(await admin.countMessages(q), 10);
   } finally {
     await admin.deleteQueue(q);
+    await conn.close();
+  }
+});
+
+test('TCP_NODELAY: a tx.commit right after a publish is not held back by Nagle', async () => {
+  const conn = await connect();
+  const ch = await conn.openChannel();
+  const q = queueName('nodelay');
+  const rounds = 20;
+  try {
+    await ch.declareQueue(q, 'classic');
+    await ch.txSelect();
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++) {
+      ch.publish(q, Buffer.alloc(16), false);
+      await ch.txCommit();
+    }
+    const perCommit = (performance.now() - t0) / rounds;
+    // with Nagle on, each commit waits for the broker's delayed ACK (~40 ms)
+    assert.ok(perCommit < 15, `${perCommit.toFixed(1)} ms per publish + tx.commit`);
+  } finally {
+    await ch.deleteQueue(q);
     await conn.close();
   }
 });

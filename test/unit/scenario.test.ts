@@ -110,6 +110,16 @@ describe('expandMatrix', () => {
     for (const c of cells) assert.match(c.id, /^[A-Za-z0-9._-]+$/, c.id);
   });
 
+  test(
+    'ids stay filename-safe for any rate the schema accepts',
+    () => {
+      for (const rate of [0.5, 1 / 3, 1e-7, 1e21]) {
+        const [cell] = expandMatrix({ ...DEFAULT_AXES, rate: [rate] });
+        assert.match(cell.id, /^[A-Za-z0-9._-]+$/, cell.id);
+      }
+    },
+  );
+
   test('a rate is per second, unlimited becomes null', () => {
     assert.deepEqual(new Set(expandMatrix(axes).map((c) => c.rate)), new Set([null, 2.5]));
   });
