@@ -9,6 +9,7 @@ import { maskCredentials } from './broker/url.js';
 import { loadScenario, type ScenarioOverrides } from './scenario/load.js';
 import { runScenario } from './run/run-scenario.js';
 import { createConsoleView } from './run/console-view.js';
+import { DEFAULT_SWEEP } from './run/sweep.js';
 
 const version: string = createRequire(import.meta.url)('../../package.json').version;
 
@@ -38,7 +39,18 @@ interface RunFlags {
   url?: string;
   json?: boolean;
   resume?: string;
+  sweep?: string | true;
   report: boolean;
+}
+
+function parseSweep(value: string | true | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) return DEFAULT_SWEEP;
+  return value.split(',').map((s) => {
+    const pct = Number(s.trim().replace(/%$/, ''));
+    if (!(pct > 0 && pct <= 100)) throw new UsageError(`--sweep: '${s}' is not a percentage in (0, 100]`);
+    return pct / 100;
+  });
 }
 
 async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
@@ -80,6 +92,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
     onEvent: view.event,
     signal: controller.signal,
     report: flags.report,
+    sweep: parseSweep(flags.sweep),
   });
   view.finish(outcome.run, outcome.dir, outcome.problems);
   if (!outcome.run.complete) return controller.signal.aborted ? 130 : EXIT.checkFailed;
@@ -114,6 +127,7 @@ export function buildProgram(): Command {
     .option('--repetitions <n>', 'repetitions of each cell', number('--repetitions'))
     .option('--url <url>', 'broker URL (default $AMQP_URL or amqp://guest:guest@127.0.0.1:5672)')
     .option('--json', 'NDJSON events on stdout instead of progress bars')
+    .option('--sweep [percents]', 'after each unlimited cell, rerun it paced at these % of its throughput (default 10,25,50,75,90,100)')
     .option('--resume <dir>', 'continue an interrupted run in DIR: only missing repetitions run')
     .addOption(new Option('--no-report', 'skip the HTML report and charts'))
     .action(async (scenarioPath: string | undefined, flags: RunFlags) => {

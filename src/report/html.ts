@@ -38,7 +38,7 @@ export interface ReportPageInput {
 export const PAGE_STYLE = trusted(`
   :root { color-scheme: light; }
   body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif;
-    color: #1d1d1f; margin: 0 auto; padding: 1rem 1.25rem 3rem; max-width: 1180px; }
+    color: #1d1d1f; margin: 0 auto; padding: 1rem 1.25rem 3rem; max-width: 1360px; }
   h1 { font-size: 1.5rem; margin: 0.5rem 0 0.25rem; overflow-wrap: anywhere; }
   h2 { font-size: 1.15rem; margin: 2rem 0 0.5rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
   nav a, .meta { color: #555; font-size: 0.9rem; }
@@ -49,9 +49,9 @@ export const PAGE_STYLE = trusted(`
   figure .chart svg { max-width: 100%; height: auto; display: block; }
   figcaption { font-size: 0.9rem; color: #444; margin-top: 0.3rem; }
   .table-wrap { overflow-x: auto; border: 1px solid #ddd; border-radius: 4px; }
-  table { border-collapse: collapse; font-size: 0.8rem; width: 100%; }
-  th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
-  thead th { background: #f5f5f7; position: sticky; top: 0; white-space: nowrap; }
+  table { border-collapse: collapse; font-size: 0.78rem; width: 100%; }
+  th, td { padding: 0.25rem 0.35rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+  thead th { background: #f5f5f7; vertical-align: bottom; }
   thead tr.groups th { text-align: center; border-bottom: 1px solid #ddd; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   td.axis, td.status { white-space: nowrap; }

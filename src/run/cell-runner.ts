@@ -15,6 +15,8 @@ import { COUNTER, COUNTER_SLOTS, type ConsumerReport, type MainToWorker, type Pr
 
 /** A worker thread whose event loop was this busy over the window was likely the bottleneck. */
 const CLIENT_BOUND_UTILISATION = 0.9;
+/** A paced cell that sent less than this share of its target rate could not keep up. */
+const PACED_SHORTFALL = 0.95;
 /** How long consumers may take to receive the warm-up messages before the window opens anyway. */
 const WARMUP_DRAIN_MS = 15_000;
 
@@ -242,7 +244,9 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
       e2eLatency: summarize(e2eHist),
       histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
       clientCpuPct: Math.round(((cpu.user + cpu.system) / ((endNs - goNs) / 1000)) * 1000) / 10,
-      clientBound: busiest > CLIENT_BOUND_UTILISATION,
+      // A paced producer polls its event loop while it waits, so utilisation says nothing there:
+      // a paced cell is client-bound when it fell behind its target rate.
+      clientBound: cell.rate ? counts.sent < PACED_SHORTFALL * cell.rate * cell.producers * sendSeconds : busiest > CLIENT_BOUND_UTILISATION,
       timeline,
     };
   } catch (err) {

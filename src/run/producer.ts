@@ -82,9 +82,12 @@ export async function runProducer(
       if (count !== null ? i >= count : nowNs() >= untilNs!) return;
       let sendNs: number;
       if (pacer) {
-        const waitMs = pacer.waitMs(i, nowNs());
-        if (waitMs >= 1) await sleep(Math.floor(waitMs));
-        while (nowNs() < pacer.intendedNs(i)); // sub-millisecond remainder: spin, timers are too coarse
+        // Wait until due without blocking the event loop (confirms must keep flowing): timers for
+        // whole milliseconds, then event-loop turns for the sub-millisecond remainder.
+        for (let waitMs = pacer.waitMs(i, nowNs()); waitMs > 0; waitMs = pacer.waitMs(i, nowNs())) {
+          if (waitMs >= 1.5) await sleep(Math.floor(waitMs - 0.5));
+          else await yieldToLoop();
+        }
         sendNs = pacer.intendedNs(i);
       } else {
         sendNs = nowNs();

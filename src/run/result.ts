@@ -132,4 +132,6 @@ export interface RunFile {
   environment: Environment | null;
   cells: CellResult[];
   aggregates: CellAggregate[];
+  /** Peak resident memory of the harness process (all worker threads) over the run, MiB. */
+  peakRssMiB?: number;
 }

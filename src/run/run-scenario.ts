@@ -14,6 +14,7 @@ import type { Scenario } from '../scenario/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { runCellRepetition, type Progress } from './cell-runner.js';
 import type { CellResult, RunFile } from './result.js';
+import { sweepCells } from './sweep.js';
 
 const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
 
@@ -36,6 +37,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Write the HTML report and charts at the end (default true). */
   report?: boolean;
+  /**
+   * Rate sweep: after each unlimited cell, run it again paced at these fractions of the throughput
+   * it reached (e.g. 0.1 ... 1), giving the latency-versus-throughput curve (DESIGN.md section 3).
+   */
+  sweep?: number[];
 }
 
 export interface RunOutcome {
@@ -117,17 +123,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     cells: [],
     aggregates: [],
   };
-  const total = scenario.cells.length * scenario.window.repetitions;
   emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url) });
 
+  // Sweep cells are derived from measured maxima, so the list grows while the run goes.
+  const queue = [...scenario.cells];
+  const sweep = options.sweep ?? [];
+  let total = queue.length * (1 + sweep.length) * scenario.window.repetitions;
   let index = 0;
-  for (const cell of scenario.cells) {
+  run: for (let k = 0; k < queue.length; k++) {
+    const cell = queue[k];
+    const ofCell: CellResult[] = [];
     for (let repetition = 1; repetition <= scenario.window.repetitions; repetition++) {
       index++;
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted) break run;
       const kept = done.get(`${cell.id}#${repetition}`);
       if (kept) {
         run.cells.push(kept);
+        ofCell.push(kept);
         continue;
       }
       emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
@@ -139,16 +151,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
       });
       // An interrupted repetition is not a result: resume runs it again.
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted) break run;
       run.cells.push(result);
+      ofCell.push(result);
       run.aggregates = aggregate(run.cells);
       writeRunFiles(dir, run);
       emit({ type: 'cell-result', index, total, result });
+    }
+    if (sweep.length && cell.rate === null && k < scenario.cells.length) {
+      const derived = sweepCells(cell, ofCell, sweep);
+      total -= (sweep.length - derived.length) * scenario.window.repetitions;
+      queue.push(...derived);
     }
   }
 
   run.aggregates = aggregate(run.cells);
   run.complete = !options.signal?.aborted && run.cells.length === total;
+  run.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
   run.finishedAt = new Date().toISOString();
   writeHistogramFiles(dir, run.aggregates);
   writeRunFiles(dir, run);
