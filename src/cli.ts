@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, exitCodeOf, UsageError } from './errors.js';
 import { maskCredentials } from './broker/url.js';
-import { loadScenario, type ScenarioOverrides } from './scenario/load.js';
+import { loadScenario, scenarioOfRun, type ScenarioOverrides } from './scenario/load.js';
 import { runScenario } from './run/run-scenario.js';
 import { createConsoleView } from './run/console-view.js';
 import { DEFAULT_SWEEP } from './run/sweep.js';
@@ -73,7 +73,8 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
     url: flags.url,
   };
   const resumeDir = flags.resume;
-  const scenario = loadScenario(scenarioPath ?? null, overrides);
+  // A resumed run continues the scenario stored in its run.json unless a scenario file is given.
+  const scenario = resumeDir && !scenarioPath ? scenarioOfRun(resumeDir) : loadScenario(scenarioPath ?? null, overrides);
   const view = createConsoleView({ json: Boolean(flags.json) });
   const controller = new AbortController();
   let signals = 0;

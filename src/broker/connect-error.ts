@@ -15,7 +15,8 @@ export function describeConnectError(url: string, err: unknown): BrokerError {
   else if (/ACCESS_REFUSED|403|authentication|PLAIN login refused/i.test(msg)) {
     const user = (() => { try { return decodeURIComponent(new URL(url).username) || 'guest'; } catch { return '?'; } })();
     why = `login refused for user '${user}' (wrong user name or password)`;
-  } else if (/NOT_ALLOWED|vhost|530/i.test(msg)) {
+  } else if (/NOT_ALLOWED|vhost|530|Expected ConnectionOpenOk; got <ConnectionClose/i.test(msg)) {
+    // amqplib reports a refused connection.open (unknown vhost, no permission) only as this.
     const vhost = (() => { try { return decodeURIComponent(new URL(url).pathname.slice(1)) || '/'; } catch { return '?'; } })();
     why = `virtual host '${vhost}' does not exist or the user may not use it`;
   } else if (/EPROTO|wrong version number|SSL|TLS|certificate/i.test(code + msg)) why = `TLS handshake failed (an amqps URL to a plain AMQP port?): ${msg.split('\n')[0]}`;

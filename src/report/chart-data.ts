@@ -45,7 +45,11 @@ export interface FrontierRow extends CellColumns {
 export type TimelineMeasure = 'sent' | 'confirmed' | 'consumed';
 export const TIMELINE_MEASURES: readonly TimelineMeasure[] = ['sent', 'confirmed', 'consumed'];
 
-export interface TimelineRow extends CellColumns {
+/**
+ * Slimmer than the other rows (no full axis columns): a long run has a row per cell, repetition, second
+ * and measure, and the spec carries its data inline. The cell id leads to the axes in run.json.
+ */
+export interface TimelineRow extends Pick<CellColumns, 'cell' | 'label' | 'publish' | 'publish_kind' | 'durability'> {
   repetition: number;
   second: number;
   measure: TimelineMeasure;
@@ -177,7 +181,8 @@ export function timelineRows(run: RunFile): TimelineRow[] {
   const okResults: CellResult[] = run.cells.filter((result) => result.status === 'ok');
   const rows: TimelineRow[] = [];
   for (const result of sortedByCell(okResults, run)) {
-    const cellColumns = columns(result.cell);
+    const { cell, label, publish, publish_kind, durability } = columns(result.cell);
+    const cellColumns = { cell, label, publish, publish_kind, durability };
     const measures = timelineMeasures(result.cell);
     for (const point of result.timeline) {
       for (const measure of measures) {

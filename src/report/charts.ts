@@ -57,7 +57,7 @@ export const CHART_BASE = {
 
 /** Total chart width the layouts aim at; panel widths below leave room for axes. */
 export const PANEL_WIDTH_ONE_COLUMN = 680;
-const PANEL_WIDTH_TWO_COLUMNS = 320;
+const PANEL_WIDTH_TWO_COLUMNS = 300;
 
 const PERCENTILE_TICKS = [2, 10, 100, 1000, 10000];
 

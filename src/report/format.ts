@@ -1,7 +1,5 @@
 // Number formatting for tables and Markdown: thousands separators, no false precision.
 
-import type { RateSpread } from '../run/result.js';
-
 const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const ONE_DECIMAL = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
@@ -14,13 +12,6 @@ export function formatWhole(value: number | null | undefined): string {
 
 export function formatOneDecimal(value: number | null | undefined): string {
   return value === null || value === undefined ? UNDEFINED_FIGURE : ONE_DECIMAL.format(value);
-}
-
-/** "median [min–max]", the spread of a rate over repetitions. */
-export function formatSpread(spread: RateSpread | null): string {
-  if (!spread) return UNDEFINED_FIGURE;
-  if (spread.min === spread.max) return WHOLE.format(spread.median);
-  return `${WHOLE.format(spread.median)} [${WHOLE.format(spread.min)}–${WHOLE.format(spread.max)}]`;
 }
 
 /** A signed percentage change, e.g. "+12.3%", "−50.0%". */

@@ -2,6 +2,7 @@
 // matrix. Every mistake becomes one UsageError line that names the file, the field and the problem.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
@@ -119,4 +120,22 @@ export function loadScenario(path: string | null, overrides: ScenarioOverrides =
     cells,
     axes: axesLabels,
   };
+}
+
+/**
+ * The scenario of an interrupted run, rebuilt from its run.json (axes and window as stored), so
+ * `run --resume DIR` needs nothing else. Command-line overrides are not allowed to change it.
+ */
+export function scenarioOfRun(dir: string): Scenario {
+  const file = join(dir, 'run.json');
+  let stored: { scenario?: { name: string; axes: Record<string, string[]>; window: RunWindow } };
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--resume ${dir}: cannot read run.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!stored.scenario?.axes || !stored.scenario.window) throw new UsageError(`--resume ${dir}: run.json holds no scenario`);
+  const axes = Object.fromEntries(Object.entries(stored.scenario.axes).map(([k, v]) => [k, v.join(',')]));
+  const scenario = loadScenario(null, { axes });
+  return { ...scenario, name: stored.scenario.name, window: stored.scenario.window };
 }

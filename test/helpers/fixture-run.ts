@@ -2,7 +2,7 @@
 // encoded from generated latencies and per-second timelines, aggregated by the runner's own code.
 // Deterministic for a given seed, so two fixtures with equal options are equal runs.
 
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../src/measure/histogram.js';
@@ -238,9 +238,23 @@ export function buildFixtureRun(options: FixtureOptions = {}): RunFile {
   };
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh temp dir, removed by removeFixtureDirs. */
+export async function fixtureTempDir(prefix = 'ackbench-report-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every temp dir made by fixtureTempDir (and writeFixtureRun without a dir); call in after(). */
+export async function removeFixtureDirs(): Promise<void> {
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
 /** Writes run.json, summary.csv and timeline.csv as a run would, into dir or a fresh temp dir. */
 export async function writeFixtureRun(run: RunFile, dir?: string): Promise<string> {
-  const runDir = dir ?? (await mkdtemp(join(tmpdir(), 'ackbench-report-')));
+  const runDir = dir ?? (await fixtureTempDir());
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   await writeFile(join(runDir, 'summary.csv'), summaryCsv(run));

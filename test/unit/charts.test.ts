@@ -3,10 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunFile } from '../../src/run/result.js';
@@ -30,12 +29,14 @@ import { writeReport } from '../../src/report/index.js';
 import { MODE_COLOR_SCALE } from '../../src/report/palette.js';
 import { renderChart, type RenderedChart } from '../../src/report/render.js';
 import { trendRows, trendSpec } from '../../src/report/trend-chart.js';
-import { buildFixtureRun, writeFixtureRun } from '../helpers/fixture-run.js';
+import { buildFixtureRun, fixtureTempDir, removeFixtureDirs, writeFixtureRun } from '../helpers/fixture-run.js';
 
 const FAILED_REASON = '<b>channel closed</b>: PRECONDITION_FAILED';
 const HOSTILE = '<script>alert(1)</script>';
 const run = buildFixtureRun({ failedReason: FAILED_REASON });
 const failedCellId = run.cells.find((result) => result.status === 'failed')!.cell.id;
+
+after(removeFixtureDirs);
 
 /** Data-mark types each chart draws from its rows; every one must have an item per row. */
 const MARKS_PER_ROW: Record<string, string[]> = {
@@ -284,7 +285,7 @@ describe('writeReport', () => {
 
 describe('writeHistory', () => {
   it('lists runs newest first, links each report, and plots the trend', async () => {
-    const resultsDir = await mkdtemp(join(tmpdir(), 'ackbench-history-'));
+    const resultsDir = await fixtureTempDir('ackbench-history-');
     const days = ['2025-11-20', '2025-11-22', '2025-11-21'];
     for (const [index, day] of days.entries()) {
       const runDir = join(resultsDir, `run-${day}`);

@@ -2,20 +2,20 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { COMPARED_FIGURES, compareFigure, compareRuns, judgeNoise, type FigureSample } from '../../src/stats/compare.js';
 import { escapeMarkdown } from '../../src/report/compare-markdown.js';
 import { writeComparison } from '../../src/report/compare.js';
-import { buildFixtureRun, writeFixtureRun } from '../helpers/fixture-run.js';
+import { buildFixtureRun, fixtureTempDir, removeFixtureDirs, writeFixtureRun } from '../helpers/fixture-run.js';
 
 const THRESHOLD = { thresholdPct: 10 };
 const base = buildFixtureRun();
 const cellIds = base.aggregates.map((aggregate) => aggregate.cell.id);
 const RATE = COMPARED_FIGURES[0];
 const LATENCY = COMPARED_FIGURES[3];
+
+after(removeFixtureDirs);
 
 function sample(value: number, min: number, max: number, repetitions = 3): FigureSample {
   return { value, min, max, ci95Low: null, ci95High: null, repetitions };
@@ -148,7 +148,7 @@ describe('writeComparison', () => {
   it('exits 1 and names the cells when rates halve, writing the chart when asked', async () => {
     const baseDir = await writeFixtureRun(base);
     const candDir = await writeFixtureRun(buildFixtureRun({ rateFactor: 0.5 }));
-    const outDir = join(await mkdtemp(join(tmpdir(), 'ackbench-compare-')), 'out');
+    const outDir = join(await fixtureTempDir('ackbench-compare-'), 'out');
     const result = await writeComparison(baseDir, candDir, { thresholdPct: 10, outDir });
     assert.equal(result.exitCode, 1);
     assert.deepEqual(result.regressions, cellIds);
