@@ -38,7 +38,7 @@ export interface CellRunOptions {
   signal?: AbortSignal;
 }
 
-class CellWorker {
+export class CellWorker {
   readonly worker: Worker;
   readonly counters: Int32Array;
   private readyWaiter: Promise<void>;

@@ -25,7 +25,7 @@ export function resultTable(run: RunFile): string {
   const rows = run.cells.map((r: CellResult) => [
     `${r.cell.client} ${r.cell.durability} ${publishLabel(r.cell.publish)} ${consumeLabel(r.cell.consume)} ${r.cell.queue}${r.cell.producers + r.cell.consumers > 2 ? ` p${r.cell.producers}c${r.cell.consumers}` : ''}${r.cell.rate ? ` @${r.cell.rate}/s` : ''}${run.scenario.window.repetitions > 1 ? ` r${r.repetition}` : ''}`,
     r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status,
-    fmt(r.rates.sentPerS),
+    r.status === 'ok' ? fmt(r.rates.sentPerS) : '',
     fmt(r.rates.confirmedPerS),
     fmt(r.rates.consumedPerS),
     fmt(r.publishLatency?.p50Us),

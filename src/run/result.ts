@@ -62,6 +62,47 @@ export interface TimelinePoint {
 
 export type CellStatus = 'ok' | 'failed' | 'unsupported';
 
+/** A fault injected mid-run on a broker the harness owns (DESIGN.md section 4). */
+export type FaultKind = 'kill9' | 'restart' | 'close-connections';
+
+/**
+ * What a fault cell saw, counted as Jepsen's total-queue checker does, over measured messages:
+ * attempted = ok + fail + unknown; after recovery everything left in the queue is drained.
+ */
+export interface FaultOutcome {
+  kind: FaultKind;
+  /** The fault was due when this many measured messages were sent (all producers); null if timed. */
+  atMessages: number | null;
+  /** The fault was due this long after the measured window opened; null if counted. */
+  atSeconds: number | null;
+  /** What producers do after the fault: 'stop' (they end with their connection; no reconnect yet). */
+  after: 'stop';
+  /** Measured messages sent (all producers) when the fault was injected. */
+  sentAtInjection: number;
+  /** When the fault was injected, on the clock of the message headers (measure/clock.ts nowNs). */
+  injectedAtNs: number;
+  /** From injection until the broker accepted a new AMQP connection. */
+  recoverySeconds: number;
+  /** Distinct measured messages the drain consumer read after recovery. */
+  drained: number;
+  /** Messages producers tried to publish: ok + fail + unknown. */
+  attempted: number;
+  /** Confirmed by basic.ack, or covered by a tx.commit-ok. */
+  ok: number;
+  /** Refused by basic.nack. */
+  fail: number;
+  /** No answer before the connection died. */
+  unknown: number;
+  /** ok and never received, before the fault or in the drain. */
+  lost: number;
+  /** unknown and received all the same. */
+  recovered: number;
+  /** Deliveries of a message already received (by any consumer, drain included). */
+  duplicated: number;
+  /** Received and never attempted: foreign bodies, or sequence numbers no producer sent. */
+  unexpected: number;
+}
+
 export interface CellResult {
   cell: Cell;
   /** 1-based repetition number. */
@@ -84,6 +125,8 @@ export interface CellResult {
   /** Client CPU near one core per worker thread: the client, not the broker, may be the limit. */
   clientBound: boolean;
   timeline: TimelinePoint[];
+  /** Set on fault cells only (ackbench faults). */
+  fault?: FaultOutcome;
 }
 
 /** The spread of one rate over repetitions. */

@@ -1,0 +1,93 @@
+// Where the broker of a run comes from: a URL as given, a private local node started from the
+// installed rabbitmq-server, or (auto) whichever of those is available, with a clear error when none is.
+
+import { execFile } from 'node:child_process';
+import { amqplibAdapter } from '../clients/amqplib.js';
+import { BrokerError } from '../errors.js';
+import { findRabbitmqScripts, startLocalNode, type LocalNode, type LocalNodeOptions } from './local-node.js';
+import { DEFAULT_URL, maskCredentials } from './url.js';
+
+export type BrokerKind = 'url' | 'local' | 'auto';
+
+export interface ProvisionedBroker {
+  /** How the broker was provisioned in the end (auto resolves to one of these). */
+  kind: 'url' | 'local';
+  url: string;
+  /** The private node when kind is 'local' (faults need one), else null. */
+  node: LocalNode | null;
+  /** Stops and removes a private node; nothing for a URL. Idempotent. */
+  release(): Promise<void>;
+}
+
+/** How long auto waits for the default URL to answer before looking elsewhere. */
+export const AUTO_PROBE_TIMEOUT_MS = 2000;
+
+/** Whether an AMQP connection to url succeeds within timeoutMs. */
+export async function amqpReachable(url: string, timeoutMs = AUTO_PROBE_TIMEOUT_MS): Promise<boolean> {
+  let gaveUp = false;
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = amqplibAdapter.connect(url, { connectionName: 'ackbench provision probe', timeoutMs });
+  // A connection that completes after we gave up is closed, not leaked.
+  attempt.then((c) => (gaveUp ? c.close().catch(() => undefined) : undefined)).catch(() => undefined);
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      reject(new Error('timeout'));
+    }, timeoutMs);
+  });
+  try {
+    const c = await Promise.race([attempt, deadline]);
+    await c.close().catch(() => undefined);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether a docker engine answers `docker info` (within 5 s). */
+export function dockerAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5000 }, (err, stdout) => resolve(!err && stdout.trim() !== ''));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+function fromUrl(url: string): ProvisionedBroker {
+  return { kind: 'url', url, node: null, release: async () => undefined };
+}
+
+async function local(options?: LocalNodeOptions): Promise<ProvisionedBroker> {
+  const node = await startLocalNode(options);
+  return { kind: 'local', url: node.url, node, release: () => node.destroy() };
+}
+
+/**
+ * url: the given URL (else the default), not probed here. local: a private node. auto: the given
+ * URL if any; else the default URL if it answers within 2 s; else a private node if rabbitmq-server
+ * is installed; else a BrokerError (exit 3) that says how to get a broker.
+ */
+export async function provisionBroker(kind: BrokerKind, url?: string, options?: LocalNodeOptions): Promise<ProvisionedBroker> {
+  switch (kind) {
+    case 'url':
+      return fromUrl(url ?? DEFAULT_URL);
+    case 'local':
+      return local(options);
+    case 'auto': {
+      if (url) return fromUrl(url);
+      if (await amqpReachable(DEFAULT_URL)) return fromUrl(DEFAULT_URL);
+      if (findRabbitmqScripts()) return local(options);
+      const docker = (await dockerAnswers())
+        ? 'docker answers: npm run broker:up (then --url amqp://guest:guest@127.0.0.1:5672)'
+        : 'docker: no engine answers `docker info` here; with one, npm run broker:up';
+      throw new BrokerError(
+        `no broker: nothing answers at ${maskCredentials(DEFAULT_URL)} within ${AUTO_PROBE_TIMEOUT_MS / 1000} s and rabbitmq-server is not installed. ` +
+          `Get one: ${docker}; Debian/Ubuntu: apt-get install rabbitmq-server (ackbench then starts a private node itself); or pass --url.`,
+      );
+    }
+  }
+}
