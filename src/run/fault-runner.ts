@@ -1,0 +1,429 @@
+// Fault cells (DESIGN.md section 4): one cell on a private node the harness owns, with a fault injected
+// mid-run (kill -9 of the node and a start on the same data, a graceful restart, or closing every
+// client connection), then a drain of everything left, counted as Jepsen's total-queue checker does.
+//
+// Sequence of one cell:
+//   declare the queue, and let it settle (until `rabbitmqctl list_queues` shows it and at least
+//   settleMs after declare-ok: a queue declared a moment before kill -9 can itself be gone after restart);
+//   start consumers, then producers (warm-up as in runCellRepetition), open the measured window;
+//   when the producers' shared `sent` counters reach fault.atMessages (or fault.atSeconds passed, or
+//   every producer is done), inject the fault;
+//   producers end with their connection (`after: stop`: no reconnect in this version): they report
+//   confirmed, nacked and unknown (in flight when the connection died: ConfirmTracker.abandon);
+//   pre-fault consumers report what they received;
+//   once the node accepts connections again, a fresh drain consumer reads everything in the queue;
+//   account() merges every producer report with every consumer report (pre-fault and drain).
+//
+// Counts (FaultOutcome): attempted = ok + fail + unknown, ok = confirmed (tx: committed), fail =
+// nacked, unknown = no answer; lost = ok never received by anyone; recovered = unknown received;
+// duplicated = deliveries of a message already received (redeliveries of what a consumer received
+// but had not acked, or acked too late, are expected under at-least-once); unexpected = received
+// and never attempted. For publish mode `none` nothing is ever answered: every message sent counts
+// as unknown (so recovered = received), and nothing can be lost.
+
+import { loadAdapter } from '../clients/registry.js';
+import type { AmqpChannel, AmqpConnection, ClientAdapter } from '../clients/adapter.js';
+import { maskCredentials } from '../broker/url.js';
+import { startLocalNode, type LocalNode } from '../broker/local-node.js';
+import { account } from '../measure/accounting.js';
+import { SeqBitset } from '../measure/bitset.js';
+import { nowNs } from '../measure/clock.js';
+import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
+import type { Cell, RunWindow, Scenario } from '../scenario/types.js';
+import { CellWorker, notRunResult, queueName, unsupportedReason, type Progress } from './cell-runner.js';
+import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts, TimelinePoint } from './result.js';
+import { COUNTER, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
+
+export type { FaultKind, FaultOutcome } from './result.js';
+
+export interface FaultSpec {
+  kind: FaultKind;
+  /** Inject once this many measured messages were sent, over all producers of the cell. */
+  atMessages?: number;
+  /** Inject this long after the measured window opened (exclusive with atMessages). */
+  atSeconds?: number;
+  /** What producers do after the fault; only 'stop' for now (they end with their connection). */
+  after?: 'stop';
+}
+
+export type FaultCellResult = CellResult & { fault: FaultOutcome };
+
+export interface FaultCellOptions {
+  /** The private node the cell runs on; it is killed / restarted by the fault. */
+  node: LocalNode;
+  runId: string;
+  window: RunWindow;
+  /** 1-based; default 1. */
+  repetition?: number;
+  /** Least time between declare-ok and the first measured publish; default 1000 ms. */
+  settleMs?: number;
+  /** Bound on the broker accepting AMQP again after the fault; default 90 s. */
+  recoveryTimeoutMs?: number;
+  onProgress?: (p: Progress) => void;
+  /** Aborting stops the producers; the cell ends early and is marked failed. */
+  signal?: AbortSignal;
+}
+
+export interface FaultRunOptions extends Omit<FaultCellOptions, 'node' | 'runId' | 'window' | 'repetition'> {
+  fault: FaultSpec;
+  /** Run on this node (left running); default: start a private node and destroy it at the end. */
+  node?: LocalNode;
+  runId?: string;
+  /** Called after each cell with its result. */
+  onCell?: (result: FaultCellResult, index: number, total: number) => void;
+}
+
+const DEFAULT_SETTLE_MS = 1000;
+const DEFAULT_RECOVERY_TIMEOUT_MS = 90_000;
+/** How long consumers may take to receive the warm-up messages before the window opens anyway. */
+const WARMUP_DRAIN_MS = 15_000;
+const CLIENT_BOUND_UTILISATION = 0.9;
+const FAULT_REASON = 'ackbench fault injection';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function sum(workers: CellWorker[], slot: number): number {
+  return workers.reduce((n, w) => n + w.count(slot), 0);
+}
+
+/** Checks a fault spec against a window; returns it with defaults filled (a quarter of the way in). */
+export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): Required<Pick<FaultSpec, 'kind' | 'after'>> & { atMessages: number | null; atSeconds: number | null } {
+  if (!['kill9', 'restart', 'close-connections'].includes(fault.kind)) throw new Error(`unknown fault kind '${fault.kind}' (expected kill9, restart, close-connections)`);
+  if ((fault.after ?? 'stop') !== 'stop') throw new Error(`fault.after '${fault.after}' is not supported: producers stop at the fault`);
+  if (fault.atMessages !== undefined && fault.atSeconds !== undefined) throw new Error('fault: give atMessages or atSeconds, not both');
+  if (fault.atMessages !== undefined && !(Number.isInteger(fault.atMessages) && fault.atMessages >= 0)) throw new Error(`fault.atMessages must be a whole number >= 0, got ${fault.atMessages}`);
+  if (fault.atSeconds !== undefined && !(fault.atSeconds >= 0)) throw new Error(`fault.atSeconds must be >= 0, got ${fault.atSeconds}`);
+  let atMessages = fault.atMessages ?? null;
+  let atSeconds = fault.atSeconds ?? null;
+  if (atMessages === null && atSeconds === null) {
+    if (window.messages !== null) atMessages = Math.ceil((window.messages * cell.producers) / 4);
+    else atSeconds = (window.durationSeconds ?? 4) / 4;
+  }
+  return { kind: fault.kind, after: 'stop', atMessages, atSeconds };
+}
+
+function emptyOutcome(f: ReturnType<typeof resolveFault>): FaultOutcome {
+  return {
+    kind: f.kind,
+    atMessages: f.atMessages,
+    atSeconds: f.atSeconds,
+    after: 'stop',
+    sentAtInjection: 0,
+    injectedAtNs: 0,
+    recoverySeconds: 0,
+    drained: 0,
+    attempted: 0,
+    ok: 0,
+    fail: 0,
+    unknown: 0,
+    lost: 0,
+    recovered: 0,
+    duplicated: 0,
+    unexpected: 0,
+  };
+}
+
+/** Connect, retrying until the broker accepts or the deadline passes. */
+async function connectUntil(adapter: ClientAdapter, url: string, name: string, deadline: number): Promise<AmqpConnection> {
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      return await adapter.connect(url, { connectionName: name, timeoutMs: 5000 });
+    } catch (err) {
+      last = err;
+      await sleep(200);
+    }
+  }
+  throw new Error(`broker did not accept a connection again: ${last instanceof Error ? last.message : String(last)}`);
+}
+
+/** Until `rabbitmqctl list_queues` shows the queue, and at least settleMs since declare-ok. */
+async function settleQueue(node: LocalNode, queue: string, declaredAt: number, settleMs: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (true) {
+    const out = await node.ctl(['list_queues', '--quiet', '--no-table-headers', 'name'], 20_000);
+    if (out.split('\n').some((line) => line.trim() === queue)) break;
+    if (Date.now() > deadline) throw new Error(`queue ${queue} not listed by rabbitmqctl list_queues 30 s after declare`);
+    await sleep(200);
+  }
+  const left = declaredAt + settleMs - Date.now();
+  if (left > 0) await sleep(left);
+}
+
+async function inject(node: LocalNode, kind: FaultKind): Promise<void> {
+  switch (kind) {
+    case 'kill9':
+      await node.kill9();
+      await node.start();
+      return;
+    case 'restart':
+      await node.stop();
+      await node.start();
+      return;
+    case 'close-connections':
+      await node.ctl(['close_all_connections', FAULT_REASON]);
+      return;
+  }
+}
+
+/**
+ * Received measured messages no producer attempted: sequence numbers at or above what the producer
+ * sent (account() already counts bodies that are not ours of this cell).
+ */
+function neverAttempted(producers: ProducerReport[], consumers: ConsumerReport[]): number {
+  let n = 0;
+  for (const p of producers) {
+    const attempted = new SeqBitset();
+    for (let i = 0; i < p.sent; i++) attempted.testAndSet(i);
+    const union = new SeqBitset();
+    for (const c of consumers) {
+      const t = c.receivedBits[p.index];
+      if (t) union.or(SeqBitset.fromTransfer(t));
+    }
+    n += union.countAndNot(attempted);
+  }
+  return n;
+}
+
+export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultCellOptions): Promise<FaultCellResult> {
+  const repetition = options.repetition ?? 1;
+  const { node, window } = options;
+  let spec: ReturnType<typeof resolveFault>;
+  try {
+    spec = resolveFault(fault, cell, window);
+  } catch (err) {
+    return { ...notRunResult(cell, repetition, 'failed', (err as Error).message), fault: emptyOutcome({ kind: fault.kind, after: 'stop', atMessages: null, atSeconds: null }) };
+  }
+  const outcome = emptyOutcome(spec);
+  const unsupported = unsupportedReason(cell);
+  if (unsupported) return { ...notRunResult(cell, repetition, 'unsupported', unsupported), fault: outcome };
+
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  const recoveryTimeoutMs = options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
+  const queue = queueName(options.runId, cell, repetition);
+  const url = node.url;
+  const workers: CellWorker[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const cleanup = new AbortController();
+  let admin: AmqpConnection | null = null;
+  let adminChannel: AmqpChannel | null = null;
+  const closeAdmin = async () => {
+    const c = admin;
+    admin = null;
+    adminChannel = null;
+    if (c) await c.close().catch(() => undefined);
+  };
+  try {
+    if (!node.running) await node.start();
+    const adapter = await loadAdapter(cell.client);
+    admin = await adapter.connect(url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
+    adminChannel = await admin.openChannel();
+    await adminChannel.deleteQueue(queue);
+    await adminChannel.declareQueue(queue, cell.queue);
+    const settled = settleQueue(node, queue, Date.now(), settleMs);
+    settled.catch(() => undefined); // awaited below, after the workers start
+
+    const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
+    const timeout = new Promise<never>((_, reject) => {
+      timers.push(setTimeout(() => reject(new Error(`fault cell timed out after ${window.cellTimeoutSeconds} s`)), window.cellTimeoutSeconds * 1000));
+    });
+    timeout.catch(() => undefined);
+    const aborted = new Promise<never>((_, reject) => {
+      if (options.signal?.aborted) reject(new Error('interrupted'));
+      options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true, signal: cleanup.signal });
+    });
+    aborted.catch(() => undefined);
+    const bounded = <T>(p: Promise<T>) => Promise.race([p, timeout, aborted]);
+
+    const base = { cell, window, url, queue };
+    const consumers = Array.from({ length: cell.consumers }, (_, i) => new CellWorker({ ...base, role: 'consumer', index: i }));
+    workers.push(...consumers);
+    await bounded(Promise.all(consumers.map((c) => c.ready())));
+    const producers = Array.from({ length: cell.producers }, (_, i) => new CellWorker({ ...base, role: 'producer', index: i }));
+    workers.push(...producers);
+    await bounded(Promise.all(producers.map((p) => p.ready())));
+    if (cell.consumers > 0) {
+      const warmupTotal = window.warmupMessages * cell.producers;
+      const until = Math.min(deadline, Date.now() + WARMUP_DRAIN_MS);
+      while (sum(consumers, COUNTER.warmupConsumed) < warmupTotal && Date.now() < until) await sleep(20);
+    } else {
+      await adminChannel.purgeQueue(queue);
+    }
+    await bounded(settled);
+    // The admin connection would die with the fault; a new one is opened after recovery.
+    await closeAdmin();
+
+    const total = window.messages === null ? null : window.messages * cell.producers;
+    const cpu0 = process.cpuUsage();
+    const goNs = nowNs();
+    for (const w of workers) w.send({ type: 'go' });
+    options.signal?.addEventListener('abort', () => producers.forEach((p) => p.send({ type: 'stop' })), { once: true, signal: cleanup.signal });
+
+    // Consumers of the cell: the pre-fault ones, and the drain consumer once it exists.
+    const allConsumers = [...consumers];
+    const timeline: TimelinePoint[] = [];
+    let last = { sent: 0, confirmed: 0, consumed: 0 };
+    const snapshot = () => ({ sent: sum(producers, COUNTER.sent), confirmed: sum(producers, COUNTER.confirmed), consumed: sum(allConsumers, COUNTER.consumed) });
+    timers.push(
+      setInterval(() => {
+        const now = snapshot();
+        timeline.push({ second: timeline.length + 1, sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed });
+        last = now;
+      }, 1000),
+    );
+    if (options.onProgress) {
+      const report = options.onProgress;
+      timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
+    }
+
+    // Wait for the fault point: enough sent, or enough time, or every producer already done.
+    let producersDone = false;
+    const producerReportsP = Promise.all(producers.map((p) => p.report)) as Promise<ProducerReport[]>;
+    producerReportsP.then(() => (producersDone = true)).catch(() => (producersDone = true));
+    const dueNs = spec.atSeconds !== null ? goNs + spec.atSeconds * 1e9 : Infinity;
+    await bounded(
+      (async () => {
+        while (!producersDone && !(spec.atMessages !== null && sum(producers, COUNTER.sent) >= spec.atMessages) && nowNs() < dueNs) await sleep(2);
+      })(),
+    );
+    outcome.injectedAtNs = nowNs();
+    outcome.sentAtInjection = sum(producers, COUNTER.sent);
+    await bounded(inject(node, spec.kind));
+    // Recovered: the broker accepts a new connection (the fault's own wait already saw one for kill9 / restart).
+    admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
+    adminChannel = await admin.openChannel();
+    outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
+
+    // Producers end with their connection (after: stop).
+    const producerReports = await bounded(producerReportsP);
+    const sent = producerReports.reduce((n, r) => n + r.sent, 0);
+    // Pre-fault consumers: their connection died, so they report at once; one that survived drains too.
+    for (const c of consumers) c.send({ type: 'drain', expected: sent });
+    const consumerReports = (await bounded(Promise.all(consumers.map((c) => c.report)))) as ConsumerReport[];
+
+    // Drain: a fresh consumer reads everything left in the queue (the count is a hint to stop early;
+    // otherwise it stops after drainSeconds with nothing arriving).
+    const queued = await adminChannel.countMessages(queue);
+    const drainer = new CellWorker({ ...base, role: 'consumer', index: cell.consumers });
+    workers.push(drainer);
+    allConsumers.push(drainer);
+    await bounded(drainer.ready());
+    drainer.send({ type: 'go' });
+    drainer.send({ type: 'drain', expected: queued });
+    const drainReport = (await bounded(drainer.report)) as ConsumerReport;
+
+    const endNs = nowNs();
+    const cpu = process.cpuUsage(cpu0);
+    for (const t of timers) clearInterval(t);
+    const now = snapshot();
+    const tail = { sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed };
+    if (tail.sent || tail.confirmed || tail.consumed) timeline.push({ second: timeline.length + 1, ...tail });
+
+    const answered = cell.publish.kind !== 'none';
+    const everyConsumer = [...consumerReports, drainReport];
+    const counts: IntegrityCounts = account(producerReports, everyConsumer, answered, null);
+    counts.unexpected += neverAttempted(producerReports, everyConsumer);
+    if (cell.queue === 'stream') {
+      // A stream keeps what was read: the drain consumer reads it again from the start, which is not
+      // a redelivery. Count only duplicates seen within one consumer.
+      counts.duplicates = everyConsumer.reduce((n, c) => n + c.duplicates, 0);
+    }
+    if (!answered) {
+      // Nothing is ever answered: every message sent is unknown, and those received are recovered.
+      counts.unknown = counts.sent;
+      counts.recovered = counts.received;
+    }
+    const drained = drainReport.receivedBits.reduce((n, t) => n + (t ? SeqBitset.fromTransfer(t).count() : 0), 0);
+    Object.assign(outcome, {
+      drained,
+      ok: counts.confirmed ?? 0,
+      fail: counts.nacked,
+      unknown: counts.unknown,
+      attempted: (counts.confirmed ?? 0) + counts.nacked + counts.unknown,
+      lost: counts.lost,
+      recovered: counts.recovered,
+      duplicated: counts.duplicates,
+      unexpected: counts.unexpected,
+    } satisfies Partial<FaultOutcome>);
+
+    const startNs = Math.min(...producerReports.map((r) => r.firstSendNs || Infinity));
+    const seconds = (end: number) => (Number.isFinite(startNs) && end > startNs ? (end - startNs) / 1e9 : 0);
+    const sendSeconds = seconds(Math.max(...producerReports.map((r) => r.sendEndNs)));
+    const confirmSeconds = answered ? seconds(Math.max(...producerReports.map((r) => r.lastConfirmNs))) : null;
+    const consumeSeconds = seconds(Math.max(0, ...everyConsumer.map((r) => r.lastReceiveNs)));
+    const perSecond = (n: number, s: number | null) => (s ? n / s : s === null ? null : 0);
+    const publishHist = mergeEncoded(producerReports.map((r) => r.publishHistogram));
+    const e2eHist = mergeEncoded(everyConsumer.map((r) => r.e2eHistogram));
+    const busiest = Math.max(0, ...producerReports.map((r) => r.busy), ...consumerReports.map((r) => r.busy));
+    // Connection errors at the fault are what the cell is about; only the drain consumer's is a failure.
+    const failed = drainReport.error;
+
+    return {
+      cell,
+      repetition,
+      status: failed ? 'failed' : 'ok',
+      ...(failed ? { reason: maskCredentials(`drain after the fault: ${failed}`) } : {}),
+      counts,
+      window: { sendSeconds, confirmSeconds, consumeSeconds },
+      rates: {
+        sentPerS: perSecond(counts.sent, sendSeconds) ?? 0,
+        confirmedPerS: answered ? perSecond(counts.confirmed ?? 0, confirmSeconds) : null,
+        consumedPerS: perSecond(counts.received, consumeSeconds),
+      },
+      publishLatency: summarize(publishHist),
+      e2eLatency: summarize(e2eHist),
+      histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
+      clientCpuPct: Math.round(((cpu.user + cpu.system) / ((endNs - goNs) / 1000)) * 1000) / 10,
+      clientBound: busiest > CLIENT_BOUND_UTILISATION,
+      timeline,
+      fault: outcome,
+    };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { ...notRunResult(cell, repetition, 'failed', why), fault: outcome };
+  } finally {
+    for (const t of timers) clearInterval(t);
+    cleanup.abort();
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+    if (node.running) {
+      try {
+        if (!adminChannel) {
+          await closeAdmin();
+          admin = await (await loadAdapter(cell.client)).connect(url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
+          adminChannel = await admin.openChannel();
+        }
+        await adminChannel!.deleteQueue(queue);
+      } catch {
+        // the node is gone or refuses: the queue goes with the node's dir
+      }
+    }
+    await closeAdmin();
+  }
+}
+
+/**
+ * Every cell of the scenario once, each with the same fault, on one private node (started here
+ * and destroyed at the end unless options.node is given). Cells run one after another; a cell
+ * whose node cannot be brought back fails, and later cells try to start it again.
+ */
+export async function runFaults(scenario: Scenario, options: FaultRunOptions): Promise<FaultCellResult[]> {
+  const runId = options.runId ?? `faults-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
+  const own = options.node === undefined;
+  const node = options.node ?? (await startLocalNode());
+  const results: FaultCellResult[] = [];
+  try {
+    for (const [i, cell] of scenario.cells.entries()) {
+      let result: FaultCellResult;
+      if (options.signal?.aborted) {
+        result = { ...notRunResult(cell, 1, 'failed', 'interrupted'), fault: emptyOutcome({ kind: options.fault.kind, after: 'stop', atMessages: options.fault.atMessages ?? null, atSeconds: options.fault.atSeconds ?? null }) };
+      } else {
+        result = await runFaultCell(cell, options.fault, { ...options, node, runId, window: scenario.window, repetition: 1 });
+      }
+      results.push(result);
+      options.onCell?.(result, i, scenario.cells.length);
+    }
+  } finally {
+    if (own) await node.destroy();
+  }
+  return results;
+}

@@ -1,0 +1,135 @@
+// Fault injection against a private RabbitMQ node started beside the system one: kill -9 mid-run,
+// then drain, and the Jepsen total-queue counts. Persistent + confirms must lose nothing; transient
+// messages sitting in a queue must be lost (the check can fail). After every test no private broker
+// is left and the system node still answers.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { afterEach, describe, test, type TestContext } from 'node:test';
+import { portAnswers, processAlive, startLocalNode, liveLocalNodes, type LocalNode } from '../../src/broker/local-node.js';
+import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
+import { DEFAULT_URL } from '../../src/broker/url.js';
+import { runFaultCell, runFaults, type FaultCellResult, type FaultSpec } from '../../src/run/fault-runner.js';
+import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
+import type { Cell, Durability, RunWindow } from '../../src/scenario/types.js';
+
+const TEST_TIMEOUT_MS = 90_000;
+
+function cellOf(publish: string, durability: Durability, consumers: number): Cell {
+  const [cell] = expandMatrix({ ...DEFAULT_AXES, publish: [publish], durability: [durability], consumers: [consumers], size: [256] });
+  return cell;
+}
+
+function windowOf(messages: number): RunWindow {
+  return { messages, durationSeconds: null, warmupMessages: 200, repetitions: 1, cellTimeoutSeconds: 75, drainSeconds: 3 };
+}
+
+/** Nodes started by the current test: checked and destroyed after it. */
+let started: LocalNode[] = [];
+
+async function node(): Promise<LocalNode> {
+  const n = await startLocalNode();
+  started.push(n);
+  return n;
+}
+
+function summary(r: FaultCellResult): string {
+  const f = r.fault;
+  return (
+    `${r.cell.id} ${f.kind}@${f.sentAtInjection}: attempted ${f.attempted} ok ${f.ok} fail ${f.fail} unknown ${f.unknown} ` +
+    `lost ${f.lost} recovered ${f.recovered} duplicated ${f.duplicated} unexpected ${f.unexpected} ` +
+    `received ${r.counts.received} drained ${f.drained} recovery ${f.recoverySeconds.toFixed(2)} s`
+  );
+}
+
+async function faultCell(t: TestContext, publish: string, durability: Durability, consumers: number, messages: number, fault: FaultSpec): Promise<FaultCellResult> {
+  const n = await node();
+  const r = await runFaultCell(cellOf(publish, durability, consumers), fault, { node: n, runId: `faults-test-${process.pid}`, window: windowOf(messages) });
+  t.diagnostic(summary(r));
+  assert.equal(r.status, 'ok', r.reason);
+  assert.ok(r.fault, 'a fault cell carries its fault outcome');
+  // Jepsen's partition of what was attempted, and it is what the producers handed to the client.
+  assert.equal(r.fault.attempted, r.fault.ok + r.fault.fail + r.fault.unknown);
+  assert.equal(r.fault.attempted, r.counts.sent);
+  assert.ok(r.fault.unknown >= 0);
+  assert.ok(r.fault.recovered <= r.fault.unknown);
+  assert.equal(r.fault.unexpected, 0);
+  assert.ok(r.fault.injectedAtNs > 0);
+  assert.ok(r.fault.recoverySeconds > 0);
+  if (fault.atMessages !== undefined) {
+    assert.ok(r.fault.sentAtInjection >= fault.atMessages, `injected at ${r.fault.sentAtInjection}`);
+    // The producers stopped at the fault: they did not get through the whole window.
+    assert.ok(r.counts.sent < messages, `sent ${r.counts.sent} of ${messages}: the fault came too late to test anything`);
+  }
+  return r;
+}
+
+describe('fault injection on a private node (kill -9 mid-run, then drain)', { concurrency: false }, () => {
+  afterEach(async () => {
+    const nodes = started;
+    started = [];
+    for (const n of nodes) await n.destroy();
+    for (const n of nodes) {
+      assert.ok(n.pid > 0);
+      assert.equal(processAlive(n.pid), false, `beam pid ${n.pid} of ${n.nodeName} is gone`);
+      assert.equal(await portAnswers(n.amqpPort), false, `AMQP port ${n.amqpPort} is free`);
+      assert.equal(await portAnswers(n.distPort), false, `dist port ${n.distPort} is free`);
+      assert.equal(existsSync(n.dir), false, `${n.dir} removed`);
+    }
+    assert.equal(liveLocalNodes().length, 0, 'no private node left registered');
+    assert.equal(await amqpReachable(DEFAULT_URL, 5000), true, 'the system node on 5672 still answers');
+  });
+
+  test('persistent + async:100 + kill -9 at ~5000 of 20000: nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const r = await faultCell(t, 'async:100', 'persistent', 1, 20_000, { kind: 'kill9', atMessages: 5000 });
+    assert.equal(r.fault.lost, 0);
+    assert.ok(r.fault.ok > 0);
+    assert.ok(r.counts.received >= r.fault.ok, 'every confirmed message received, before the fault or in the drain');
+  });
+
+  test('persistent + single + kill -9: nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const r = await faultCell(t, 'single', 'persistent', 1, 4000, { kind: 'kill9', atMessages: 1000 });
+    assert.equal(r.fault.lost, 0);
+    assert.ok(r.fault.ok > 0);
+    assert.ok(r.fault.unknown <= 1, 'single: at most one message in flight');
+  });
+
+  test('persistent + tx:10 + kill -9: nothing committed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const r = await faultCell(t, 'tx:10', 'persistent', 1, 8000, { kind: 'kill9', atMessages: 2000 });
+    assert.equal(r.fault.lost, 0);
+    assert.ok(r.fault.ok > 0);
+    assert.ok(r.fault.unknown <= 10, 'tx:10: at most one uncommitted batch');
+  });
+
+  test('transient + async:100, publish-only (consumers 0) + kill -9: confirmed messages are lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const r = await faultCell(t, 'async:100', 'transient', 0, 20_000, { kind: 'kill9', atMessages: 5000 });
+    assert.ok(r.fault.lost > 0, 'transient messages in a queue do not survive kill -9: the check can fail');
+    assert.equal(r.fault.drained, 0);
+    assert.equal(r.fault.lost, r.fault.ok);
+  });
+
+  test('persistent + async:100 + graceful restart and close-connections: nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const restart = await faultCell(t, 'async:100', 'persistent', 1, 10_000, { kind: 'restart', atMessages: 2500 });
+    assert.equal(restart.fault.lost, 0);
+    const n = started[0];
+    const scenario = { name: 'faults', url: null, window: windowOf(10_000), cells: [cellOf('async:100', 'persistent', 0)], axes: {} };
+    const [closed] = await runFaults(scenario, { node: n, fault: { kind: 'close-connections', atMessages: 2500 } });
+    t.diagnostic(summary(closed));
+    assert.equal(closed.status, 'ok', closed.reason);
+    assert.equal(closed.fault.lost, 0);
+    assert.equal(closed.fault.attempted, closed.fault.ok + closed.fault.fail + closed.fault.unknown);
+    assert.ok(n.running, 'close-connections leaves the node running');
+  });
+});
+
+describe('provisioning', () => {
+  test('url is taken as given; auto prefers a given URL, then the default one when it answers', { timeout: 20_000 }, async () => {
+    const given = await provisionBroker('url', 'amqp://guest:guest@127.0.0.1:5999');
+    assert.deepEqual([given.kind, given.url, given.node], ['url', 'amqp://guest:guest@127.0.0.1:5999', null]);
+    const auto = await provisionBroker('auto', 'amqp://guest:guest@127.0.0.1:5999');
+    assert.equal(auto.url, 'amqp://guest:guest@127.0.0.1:5999');
+    const fallback = await provisionBroker('auto');
+    assert.deepEqual([fallback.kind, fallback.url], ['url', DEFAULT_URL]);
+    await fallback.release();
+  });
+});
