@@ -191,6 +191,16 @@ describe('loadScenario', () => {
     assert.deepEqual(new Set(s.cells.map((c) => c.publish.kind)), new Set(['none', 'single', 'batch', 'async', 'tx']));
   });
 
+  test('bench/default.yaml and bench/nightly.yaml pass the schema: 2 clients x 2 queues x 2 durabilities x 5 modes, 3 repetitions', () => {
+    for (const file of ['default.yaml', 'nightly.yaml']) {
+      const s = loadScenario(join(REPO, 'bench', file));
+      assert.equal(s.cells.length, 40, file);
+      assert.equal(s.window.repetitions, 3, file);
+      assert.deepEqual(new Set(s.cells.map((c) => c.client)), new Set(['amqplib', 'rabbitmq-client']), file);
+      assert.deepEqual(new Set(s.cells.map((c) => c.queue)), new Set(['classic', 'quorum']), file);
+    }
+  });
+
   test('a missing file', () => {
     assertUsageError(() => loadScenario(join(dir, 'nope.yaml')), 'nope.yaml', 'file not found');
   });
