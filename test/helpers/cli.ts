@@ -1,6 +1,6 @@
 // Runs the built CLI as a user would, capturing its exit code and output.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,16 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Node
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
+}
+
+/** Starts the CLI and returns at once, for tests that act on a run while it goes (signals, faults). */
+export function startCli(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout!.resume();
+  const exited = new Promise<number | null>((r) => child.on('close', r));
+  return { child, stderr: () => stderr, exited };
 }
 
 export function tempDir(prefix = 'ackbench-test-'): string {

@@ -3,13 +3,12 @@
 // reach an output.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunFile } from '../../src/run/result.js';
-import { CLI, REPO, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
 import { closeConnectionsNamed, rabbitmqctl } from '../helpers/rabbitmqctl.js';
 
 const readRun = (dir: string): RunFile => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
@@ -27,14 +26,11 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
 test('SIGINT mid-matrix keeps finished cells (complete: false); --resume runs only the missing ones', async () => {
   const dir = tempDir();
   const args = ['run', '--publish', 'none,async:100,single', '--durability', 'persistent', '--messages', '1500', '--warmup', '100', '--out', dir, '--no-report'];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', r));
+  const { child, stderr, exited } = startCli(args);
   await waitFor('the first finished cell', () => existsSync(join(dir, 'run.json')) && readRun(dir).cells.length >= 1);
   child.kill('SIGINT');
   const code = await exited;
-  assert.equal(code, 130, stderr);
+  assert.equal(code, 130, stderr());
   const partial = readRun(dir);
   assert.equal(partial.complete, false);
   assert.ok(partial.cells.length >= 1 && partial.cells.length < 3, `cells: ${partial.cells.length}`);
@@ -55,11 +51,8 @@ test('SIGINT mid-matrix keeps finished cells (complete: false); --resume runs on
 test('the broker closing a cell\'s connections fails that cell with the reason; the run goes on', async () => {
   const dir = tempDir();
   const args = ['run', '--publish', 'async:100,single', '--duration', '4', '--rate', '500', '--warmup', '50', '--out', dir, '--no-report'];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', r));
-  await waitFor('the first cell to start', () => stderr.includes('async-100') && stderr.includes('...'));
+  const { stderr, exited } = startCli(args);
+  await waitFor('the first cell to start', () => stderr().includes('async-100') && stderr().includes('...'));
   await sleep(2000);
   const closed = await closeConnectionsNamed('async-100.manual-100-1.classic.1024B.p1c1.500ps producer');
   assert.equal(closed, 1, 'one producer connection closed');
