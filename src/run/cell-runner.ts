@@ -151,7 +151,12 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
 
     const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
     const timeout = new Promise<never>((_, reject) => {
-      timers.push(setTimeout(() => reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s while ${stage}`)), window.cellTimeoutSeconds * 1000));
+      timers.push(
+        setTimeout(() => {
+          const blocked = sum(workers, COUNTER.blocked) > 0 ? '; the broker was blocking publishers (connection.blocked: a memory or disk alarm)' : '';
+          reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s while ${stage}${blocked}`));
+        }, window.cellTimeoutSeconds * 1000),
+      );
     });
     // Listeners on the run-wide signal are removed with this repetition (cleanup aborts them).
     const cleanup = new AbortController();

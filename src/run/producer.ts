@@ -66,6 +66,11 @@ export async function runProducer(
     if (tracker) ({ unknown, seqs: unknownBits } = tracker.abandon(err));
   };
   connection.onClose(fail);
+  // A memory or disk alarm blocks publishers: shown to the main thread, which names it if the cell times out.
+  connection.onBlocked((reason) => {
+    Atomics.store(counters, COUNTER.blocked, reason === null ? 0 : 1);
+    if (reason !== null) Atomics.add(counters, COUNTER.blockedTimes, 1);
+  });
 
   const ch = await driver.open(connection, (tag, multiple, ack) => tracker!.settle(tag, multiple, ack, nowNs()));
   ref.ch = ch;

@@ -4,8 +4,17 @@
 import type { Cell, RunWindow } from '../scenario/types.js';
 
 /** Slots of each worker's shared Int32Array of live counters (read by the main thread). */
-export const COUNTER = { sent: 0, confirmed: 1, consumed: 2, warmupConsumed: 3 } as const;
-export const COUNTER_SLOTS = 4;
+export const COUNTER = {
+  sent: 0,
+  confirmed: 1,
+  consumed: 2,
+  warmupConsumed: 3,
+  /** 1 while the broker blocks this worker's connection (connection.blocked), else 0. */
+  blocked: 4,
+  /** How many times the broker blocked it. */
+  blockedTimes: 5,
+} as const;
+export const COUNTER_SLOTS = 6;
 
 export interface WorkerInit {
   role: 'producer' | 'consumer';
