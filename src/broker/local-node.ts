@@ -18,7 +18,7 @@
 // process exit, and on SIGINT / SIGTERM when nobody else handles them.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -55,8 +55,12 @@ export interface LocalNode {
   readonly running: boolean;
   /** SIGKILL the VM, then wait until it and its wrapper are gone. */
   kill9(): Promise<void>;
-  /** Graceful: `rabbitmqctl stop`, then wait until the VM exits (SIGKILL after a bound). */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop, then wait until the VM exits (SIGKILL after a bound). via 'rabbitmqctl' (default):
+   * `rabbitmqctl stop`; via 'sigterm': SIGTERM to the VM, which OTP turns into init:stop(), the same
+   * orderly shutdown, without the CLI's start-up lag (for a fault that must land at a given moment).
+   */
+  stop(options?: { via?: 'rabbitmqctl' | 'sigterm' }): Promise<void>;
   /** Start again on the same data dir (durable queues, persistent messages survive), same ports. */
   start(): Promise<void>;
   /** Kill if running, remove the temp dir. Idempotent. */
@@ -170,13 +174,23 @@ export function portAnswers(port: number, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-/** Whether an OS process exists and is not a zombie (Linux /proc; elsewhere signal 0). */
+/**
+ * Whether an OS process still holds resources (Linux /proc; elsewhere signal 0). A zombie counts as
+ * gone only once its last thread has exited: the leader of a multi-threaded VM shows Z while the
+ * other threads still tear down, and its sockets stay open until the last one is gone.
+ */
 export function processAlive(pid: number): boolean {
   if (!(pid > 0)) return false;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // pid (comm) STATE ...; comm may hold spaces or parentheses, the state follows the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    if (state !== 'Z') return true;
+    try {
+      return readdirSync(`/proc/${pid}/task`).length > 1;
+    } catch {
+      return false;
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     try {
@@ -188,10 +202,42 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The command line of a process, or null (Linux only). */
-function cmdline(pid: number): string | null {
+/** Every process below `root` in the process tree (Linux /proc; elsewhere none). */
+function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid);
+      if (list) list.push(Number(e));
+      else children.set(ppid, [Number(e)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+/** The working directory of a process, or null where it cannot be read (Linux /proc only). */
+function cwdOf(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
   } catch {
     return null;
   }
@@ -265,6 +311,7 @@ class LocalRabbitNode implements LocalNode {
   private child: ChildProcess | null = null;
   private childExit: Promise<void> = Promise.resolve();
   private beamPid = 0;
+  private spawnError: Error | null = null;
   private destroyed: Promise<void> | null = null;
 
   constructor(
@@ -311,7 +358,7 @@ class LocalRabbitNode implements LocalNode {
   }
 
   get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== null && this.spawnError === null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Write the node's files (config, cookie, empty plugin list) and hand the tree to its user. */
@@ -331,9 +378,14 @@ class LocalRabbitNode implements LocalNode {
   async start(): Promise<void> {
     if (this.destroyed) throw new Error(`private node ${this.nodeName} was destroyed`);
     if (this.running) return;
+    // Someone else on our ports would answer the readiness probe, or make the VM fail late.
+    for (const [what, port] of [['AMQP', this.amqpPort], ['distribution', this.distPort]] as const) {
+      if (await portAnswers(port, 500)) throw new BrokerError(`private node ${this.nodeName}: ${what} port 127.0.0.1:${port} is already in use`);
+    }
     // A new start writes a new pid file; a stale one must not be taken for it.
     rmSync(this.pidFile, { force: true });
     this.beamPid = 0;
+    this.spawnError = null;
     const out = openSync(this.startupLog, 'a');
     let child: ChildProcess;
     try {
@@ -350,10 +402,14 @@ class LocalRabbitNode implements LocalNode {
     child.unref(); // a forgotten node must not keep the process alive: the exit hook kills it
     this.child = child;
     this.childExit = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      // The script could not be run at all (ENOENT, EACCES): no 'exit' follows.
+      child.once('error', (err) => {
+        this.spawnError = err;
+        resolve();
+      });
     });
-    child.once('error', () => undefined); // spawn failure shows as an exit; the log says why
     live.add(this);
     installHooks();
 
@@ -361,19 +417,30 @@ class LocalRabbitNode implements LocalNode {
     let lastError = '';
     while (true) {
       if (!this.running) {
-        throw new BrokerError(`private node ${this.nodeName} exited during startup (code ${child.exitCode ?? child.signalCode})\n${this.logTail()}`);
+        const spawnError = this.spawnError as Error | null; // set by an event handler: TypeScript's narrowing cannot see it
+        const why = spawnError ? `could not run ${this.scripts.server}: ${spawnError.message}` : `exited during startup (code ${child.exitCode ?? child.signalCode})`;
+        throw new BrokerError(`private node ${this.nodeName} ${why}\n${this.logTail()}`);
       }
       if (Date.now() > deadline) {
-        this.sweep();
-        throw new BrokerError(`private node ${this.nodeName} did not accept AMQP on 127.0.0.1:${this.amqpPort} within ${this.startTimeoutMs / 1000} s (last: ${lastError})\n${this.logTail()}`);
+        const tail = this.logTail();
+        await this.killHard(10_000);
+        throw new BrokerError(`private node ${this.nodeName} did not accept AMQP on 127.0.0.1:${this.amqpPort} within ${this.startTimeoutMs / 1000} s (last: ${lastError})\n${tail}`);
       }
       if (await portAnswers(this.amqpPort, 500)) {
+        let cluster: string | null = null;
         try {
           const c = await amqplibAdapter.connect(this.url, { connectionName: 'ackbench local-node probe', timeoutMs: 2000 });
+          cluster = c.server.clusterName ?? '';
           await c.close().catch(() => undefined);
-          break;
         } catch (err) {
           lastError = err instanceof Error ? err.message : String(err);
+        }
+        if (cluster !== null) {
+          // The default cluster name is the node name (host part as the node resolves it): ours, not another broker's.
+          if (cluster.startsWith(`${this.nodeName.split('@')[0]}@`)) break;
+          const tail = this.logTail();
+          await this.killHard(10_000);
+          throw new BrokerError(`private node ${this.nodeName}: port ${this.amqpPort} is answered by another broker (cluster name '${cluster}')\n${tail}`);
         }
       } else {
         lastError = 'AMQP port not listening yet';
@@ -383,16 +450,24 @@ class LocalRabbitNode implements LocalNode {
     this.beamPid = await this.readBeamPid();
   }
 
-  /** The VM's pid from the pid file (written early in boot), checked against its command line. */
+  /** The VM's pid from the pid file of this start, if written and it names our node's VM. */
+  private pidFromFile(): number | null {
+    try {
+      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      if (!(pid > 0)) return null;
+      // Our VM runs in our dir: a stale pid reused by another process does not.
+      const cwd = cwdOf(pid);
+      return cwd === null || cwd === this.dir ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The VM's pid from the pid file (written early in boot), else from the node itself. */
   private async readBeamPid(): Promise<number> {
     for (let i = 0; i < 50; i++) {
-      try {
-        const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
-        const cmd = cmdline(pid);
-        if (pid > 0 && (cmd === null || cmd.includes(this.nodeName.split('@')[0]))) return pid;
-      } catch {
-        // not written yet
-      }
+      const pid = this.pidFromFile();
+      if (pid) return pid;
       await sleep(100);
     }
     const out = await this.ctl(['eval', 'os:getpid().']);
@@ -403,22 +478,42 @@ class LocalRabbitNode implements LocalNode {
 
   async kill9(): Promise<void> {
     const pid = this.beamPid;
-    if (pid > 0) trySignal(pid, 'SIGKILL');
-    await this.waitExit(10_000);
-    this.sweep(); // the wrapper shell and erl_child_setup, if anything of the group is left
-    await this.waitExit(5_000);
+    await this.killHard(10_000);
     if (pid > 0 && processAlive(pid)) throw new Error(`private node ${this.nodeName}: beam pid ${pid} still alive after SIGKILL`);
+    if (await portAnswers(this.amqpPort, 500)) throw new Error(`private node ${this.nodeName}: AMQP port ${this.amqpPort} still answers after SIGKILL`);
   }
 
-  async stop(): Promise<void> {
+  async stop(options: { via?: 'rabbitmqctl' | 'sigterm' } = {}): Promise<void> {
     if (!this.running) return;
-    try {
-      await this.ctl(['stop'], STOP_TIMEOUT_MS);
-    } catch {
-      // fall through to the bounded wait and the kill
+    const helpers = descendantsOf(this.child?.pid ?? 0); // they exit with the VM; swept if one does not
+    if (options.via === 'sigterm' && this.beamPid > 0) {
+      trySignal(this.beamPid, 'SIGTERM');
+    } else {
+      try {
+        await this.ctl(['stop'], STOP_TIMEOUT_MS);
+      } catch {
+        // fall through to the bounded wait and the kill
+      }
     }
-    const exited = await this.waitExit(STOP_TIMEOUT_MS);
-    if (!exited) await this.kill9();
+    if (await this.waitExit(STOP_TIMEOUT_MS)) this.sweep(helpers);
+    else await this.killHard(10_000);
+  }
+
+  /**
+   * SIGKILL the VM only: its wrapper shell reaps it once every thread is gone (sockets closed) and
+   * then exits, which is what we wait for. Then sweep whatever is left of the start: the wrapper's
+   * process group, and the VM's helpers (erl_child_setup, inet_gethost, the disk monitor's sh), which
+   * run in sessions of their own. Finally wait until the AMQP port refuses connections.
+   */
+  private async killHard(ms: number): Promise<void> {
+    const leftovers = descendantsOf(this.child?.pid ?? 0); // before the VM dies and its helpers are reparented
+    if (!this.beamPid) this.beamPid = this.pidFromFile() ?? 0;
+    if (this.ours(this.beamPid)) trySignal(this.beamPid, 'SIGKILL');
+    else this.sweep([]); // no VM pid (startup failed early): kill the wrapper's group
+    await this.waitExit(ms);
+    this.sweep(leftovers);
+    const until = Date.now() + ms;
+    while (Date.now() < until && (await portAnswers(this.amqpPort, 500))) await sleep(50);
   }
 
   /** Resolves true when the wrapper process (and so the VM it waits on) has exited within ms. */
@@ -428,19 +523,28 @@ class LocalRabbitNode implements LocalNode {
     const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
     const exited = await Promise.race([this.childExit.then(() => true), timedOut]);
     clearTimeout(timer);
-    if (exited) {
-      // The wrapper exits once the VM is reaped; poll the VM itself in case it was started otherwise.
-      const until = Date.now() + ms;
-      while (this.beamPid > 0 && processAlive(this.beamPid) && Date.now() < until) await sleep(20);
-    }
+    // The wrapper exits once the VM is reaped; poll the VM itself in case the wrapper was killed first.
+    const until = Date.now() + ms;
+    while (this.beamPid > 0 && processAlive(this.beamPid) && Date.now() < until) await sleep(20);
     return exited;
   }
 
-  /** SIGKILL the VM and the whole process group of the start (wrapper shell, erl_child_setup). */
-  private sweep(): void {
-    if (this.beamPid > 0) trySignal(this.beamPid, 'SIGKILL');
+  /**
+   * SIGKILL the VM, the wrapper's process group while the wrapper runs, and the given pids. A pid is
+   * signalled only while its working directory is in our dir, so a pid reused meanwhile is spared.
+   */
+  private sweep(pids: number[]): void {
+    if (this.ours(this.beamPid)) trySignal(this.beamPid, 'SIGKILL');
     const groupLeader = this.child?.pid;
-    if (groupLeader) trySignal(-groupLeader, 'SIGKILL');
+    if (groupLeader && this.running) trySignal(-groupLeader, 'SIGKILL');
+    for (const p of pids) if (this.ours(p)) trySignal(p, 'SIGKILL');
+  }
+
+  /** Whether pid is a live process working in our dir (the VM and its helpers are). */
+  private ours(pid: number): boolean {
+    if (!(pid > 0)) return false;
+    const cwd = cwdOf(pid);
+    return cwd !== null && (cwd === this.dir || cwd.startsWith(`${this.dir}/`));
   }
 
   ctl(args: string[], timeoutMs = CTL_TIMEOUT_MS): Promise<string> {
@@ -459,19 +563,22 @@ class LocalRabbitNode implements LocalNode {
 
   logTail(lines = 30): string {
     const parts: string[] = [];
+    // The VM's own last word when boot fails, e.g. {duplicate_node_name,...} or eaddrinuse.
+    const verdict = tailOf(this.startupLog, 200)
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('Kernel pid terminated') || l.startsWith('BOOT FAILED') || /^ERROR: /.test(l));
+    if (verdict) parts.push(verdict);
     const node = tailOf(this.logFile, lines);
     const startup = tailOf(this.startupLog, lines);
-    if (node) parts.push(`--- ${this.logFile} (last ${lines} lines) ---\n${node}`);
-    if (startup) parts.push(`--- ${this.startupLog} (last ${lines} lines) ---\n${startup}`);
+    if (node) parts.push(`--- node log, last ${lines} lines ---\n${node}`);
+    if (startup) parts.push(`--- startup output, last ${lines} lines ---\n${startup}`);
     return parts.join('\n') || `(no log written under ${join(this.dir, 'log')})`;
   }
 
   destroy(): Promise<void> {
     this.destroyed ??= (async () => {
-      if (this.running) {
-        this.sweep();
-        await this.waitExit(10_000);
-      }
+      if (this.running || this.ours(this.beamPid)) await this.killHard(10_000);
       this.removeFiles();
     })();
     return this.destroyed;
@@ -480,10 +587,15 @@ class LocalRabbitNode implements LocalNode {
   /** The synchronous path for process 'exit' and signals: SIGKILL, wait briefly, remove the dir. */
   destroySync(): void {
     this.destroyed ??= Promise.resolve();
-    if (this.running || processAlive(this.beamPid)) {
-      this.sweep();
+    if (this.running || this.ours(this.beamPid)) {
+      const leftovers = descendantsOf(this.child?.pid ?? 0);
+      if (!this.beamPid) this.beamPid = this.pidFromFile() ?? 0;
+      if (this.ours(this.beamPid)) trySignal(this.beamPid, 'SIGKILL');
+      else this.sweep([]);
+      // The wrapper shell reaps the VM once all its threads are gone; then sweep the rest.
       const until = Date.now() + 3000;
       while (processAlive(this.beamPid) && Date.now() < until) sleepSync(20);
+      this.sweep(leftovers);
     }
     this.removeFiles();
   }
@@ -513,9 +625,9 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
   const n = ++sequence;
   const nodeName = options.name ?? `ackbench-${process.pid}-${n}@localhost`;
   if (!/^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+$/.test(nodeName)) throw new Error(`invalid node name '${nodeName}'`);
-  const amqpPort = options.amqpPort ?? (await freePort());
-  const distPort = options.distPort ?? (await freePort());
-  const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), `ackbench-node-${nodeName.split('@')[0]}-`));
+  const amqpPort = options.amqpPort || (await freePort());
+  const distPort = options.distPort || (await freePort());
+  const dir = realpathSync(mkdtempSync(join(options.baseDir ?? tmpdir(), `ackbench-node-${nodeName.split('@')[0]}-`)));
   const node = new LocalRabbitNode(nodeName, amqpPort, distPort, dir, scripts, rabbitmqUser(), options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
   try {
     node.prepare();

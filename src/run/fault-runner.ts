@@ -78,6 +78,8 @@ const DEFAULT_RECOVERY_TIMEOUT_MS = 90_000;
 /** How long consumers may take to receive the warm-up messages before the window opens anyway. */
 const WARMUP_DRAIN_MS = 15_000;
 const CLIENT_BOUND_UTILISATION = 0.9;
+/** A paced cell that sent less than this share of its target rate (until the fault) could not keep up. */
+const PACED_SHORTFALL = 0.95;
 const FAULT_REASON = 'ackbench fault injection';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -86,8 +88,19 @@ function sum(workers: CellWorker[], slot: number): number {
   return workers.reduce((n, w) => n + w.count(slot), 0);
 }
 
-/** Checks a fault spec against a window; returns it with defaults filled (a quarter of the way in). */
-export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): Required<Pick<FaultSpec, 'kind' | 'after'>> & { atMessages: number | null; atSeconds: number | null } {
+/** A fault spec checked, with its trigger decided. */
+export interface ResolvedFault {
+  kind: FaultKind;
+  after: 'stop';
+  atMessages: number | null;
+  atSeconds: number | null;
+}
+
+/**
+ * Checks a fault spec against a cell and window; without a trigger, the fault comes a quarter of the
+ * way in (a quarter of the cell's measured messages, or of its duration).
+ */
+export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): ResolvedFault {
   if (!['kill9', 'restart', 'close-connections'].includes(fault.kind)) throw new Error(`unknown fault kind '${fault.kind}' (expected kill9, restart, close-connections)`);
   if ((fault.after ?? 'stop') !== 'stop') throw new Error(`fault.after '${fault.after}' is not supported: producers stop at the fault`);
   if (fault.atMessages !== undefined && fault.atSeconds !== undefined) throw new Error('fault: give atMessages or atSeconds, not both');
@@ -102,7 +115,7 @@ export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): R
   return { kind: fault.kind, after: 'stop', atMessages, atSeconds };
 }
 
-function emptyOutcome(f: ReturnType<typeof resolveFault>): FaultOutcome {
+function emptyOutcome(f: ResolvedFault): FaultOutcome {
   return {
     kind: f.kind,
     atMessages: f.atMessages,
@@ -111,6 +124,7 @@ function emptyOutcome(f: ReturnType<typeof resolveFault>): FaultOutcome {
     sentAtInjection: 0,
     injectedAtNs: 0,
     recoverySeconds: 0,
+    producersCut: 0,
     drained: 0,
     attempted: 0,
     ok: 0,
@@ -157,7 +171,9 @@ async function inject(node: LocalNode, kind: FaultKind): Promise<void> {
       await node.start();
       return;
     case 'restart':
-      await node.stop();
+      // SIGTERM: OTP's init:stop(), the orderly shutdown `rabbitmqctl stop` also ends in, but at once
+      // (the CLI takes a few hundred ms to start, and the producers run on meanwhile).
+      await node.stop({ via: 'sigterm' });
       await node.start();
       return;
     case 'close-connections':
@@ -188,7 +204,7 @@ function neverAttempted(producers: ProducerReport[], consumers: ConsumerReport[]
 export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultCellOptions): Promise<FaultCellResult> {
   const repetition = options.repetition ?? 1;
   const { node, window } = options;
-  let spec: ReturnType<typeof resolveFault>;
+  let spec: ResolvedFault;
   try {
     spec = resolveFault(fault, cell, window);
   } catch (err) {
@@ -213,6 +229,8 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     adminChannel = null;
     if (c) await c.close().catch(() => undefined);
   };
+  // Named in a timeout's reason, so a hang says where it happened.
+  let stage = 'starting the node';
   try {
     if (!node.running) await node.start();
     const adapter = await loadAdapter(cell.client);
@@ -225,7 +243,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
     const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
     const timeout = new Promise<never>((_, reject) => {
-      timers.push(setTimeout(() => reject(new Error(`fault cell timed out after ${window.cellTimeoutSeconds} s`)), window.cellTimeoutSeconds * 1000));
+      timers.push(setTimeout(() => reject(new Error(`fault cell timed out after ${window.cellTimeoutSeconds} s while ${stage}`)), window.cellTimeoutSeconds * 1000));
     });
     timeout.catch(() => undefined);
     const aborted = new Promise<never>((_, reject) => {
@@ -235,12 +253,14 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     aborted.catch(() => undefined);
     const bounded = <T>(p: Promise<T>) => Promise.race([p, timeout, aborted]);
 
+    stage = 'starting consumers';
     const base = { cell, window, url, queue };
     const consumers = Array.from({ length: cell.consumers }, (_, i) => new CellWorker({ ...base, role: 'consumer', index: i }));
     workers.push(...consumers);
     await bounded(Promise.all(consumers.map((c) => c.ready())));
     const producers = Array.from({ length: cell.producers }, (_, i) => new CellWorker({ ...base, role: 'producer', index: i }));
     workers.push(...producers);
+    stage = 'warming up';
     await bounded(Promise.all(producers.map((p) => p.ready())));
     if (cell.consumers > 0) {
       const warmupTotal = window.warmupMessages * cell.producers;
@@ -249,6 +269,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     } else {
       await adminChannel.purgeQueue(queue);
     }
+    stage = 'waiting for the queue to settle';
     await bounded(settled);
     // The admin connection would die with the fault; a new one is opened after recovery.
     await closeAdmin();
@@ -280,6 +301,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     let producersDone = false;
     const producerReportsP = Promise.all(producers.map((p) => p.report)) as Promise<ProducerReport[]>;
     producerReportsP.then(() => (producersDone = true)).catch(() => (producersDone = true));
+    stage = 'publishing until the fault';
     const dueNs = spec.atSeconds !== null ? goNs + spec.atSeconds * 1e9 : Infinity;
     await bounded(
       (async () => {
@@ -288,13 +310,16 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     );
     outcome.injectedAtNs = nowNs();
     outcome.sentAtInjection = sum(producers, COUNTER.sent);
+    stage = `injecting the fault (${spec.kind})`;
     await bounded(inject(node, spec.kind));
+    stage = 'waiting for the broker to accept connections again';
     // Recovered: the broker accepts a new connection (the fault's own wait already saw one for kill9 / restart).
     admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
     adminChannel = await admin.openChannel();
     outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
 
     // Producers end with their connection (after: stop).
+    stage = 'waiting for producer reports';
     const producerReports = await bounded(producerReportsP);
     const sent = producerReports.reduce((n, r) => n + r.sent, 0);
     // Pre-fault consumers: their connection died, so they report at once; one that survived drains too.
@@ -303,13 +328,15 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
     // Drain: a fresh consumer reads everything left in the queue (the count is a hint to stop early;
     // otherwise it stops after drainSeconds with nothing arriving).
+    stage = 'draining the queue';
     const queued = await adminChannel.countMessages(queue);
     const drainer = new CellWorker({ ...base, role: 'consumer', index: cell.consumers });
     workers.push(drainer);
     allConsumers.push(drainer);
     await bounded(drainer.ready());
     drainer.send({ type: 'go' });
-    drainer.send({ type: 'drain', expected: queued });
+    // A stream is read again from its start, and its message count says nothing of what is left.
+    drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : queued });
     const drainReport = (await bounded(drainer.report)) as ConsumerReport;
 
     const endNs = nowNs();
@@ -335,6 +362,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     }
     const drained = drainReport.receivedBits.reduce((n, t) => n + (t ? SeqBitset.fromTransfer(t).count() : 0), 0);
     Object.assign(outcome, {
+      producersCut: producerReports.filter((r) => r.error !== null).length,
       drained,
       ok: counts.confirmed ?? 0,
       fail: counts.nacked,
@@ -374,7 +402,8 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       e2eLatency: summarize(e2eHist),
       histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
       clientCpuPct: Math.round(((cpu.user + cpu.system) / ((endNs - goNs) / 1000)) * 1000) / 10,
-      clientBound: busiest > CLIENT_BOUND_UTILISATION,
+      // As in runCellRepetition: a paced producer's utilisation says nothing; falling behind the rate does.
+      clientBound: cell.rate ? counts.sent < PACED_SHORTFALL * cell.rate * cell.producers * sendSeconds : busiest > CLIENT_BOUND_UTILISATION,
       timeline,
       fault: outcome,
     };

@@ -83,6 +83,11 @@ export interface FaultOutcome {
   injectedAtNs: number;
   /** From injection until the broker accepted a new AMQP connection. */
   recoverySeconds: number;
+  /**
+   * Producers whose connection died before they had sent everything. 0 means the fault landed after
+   * publishing ended (e.g. close-connections: rabbitmqctl takes a few hundred ms to act).
+   */
+  producersCut: number;
   /** Distinct measured messages the drain consumer read after recovery. */
   drained: number;
   /** Messages producers tried to publish: ok + fail + unknown. */

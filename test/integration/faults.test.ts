@@ -4,7 +4,7 @@
 // is left and the system node still answers.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, test, type TestContext } from 'node:test';
 import { portAnswers, processAlive, startLocalNode, liveLocalNodes, type LocalNode } from '../../src/broker/local-node.js';
 import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
@@ -15,13 +15,27 @@ import type { Cell, Durability, RunWindow } from '../../src/scenario/types.js';
 
 const TEST_TIMEOUT_MS = 90_000;
 
-function cellOf(publish: string, durability: Durability, consumers: number): Cell {
-  const [cell] = expandMatrix({ ...DEFAULT_AXES, publish: [publish], durability: [durability], consumers: [consumers], size: [256] });
+function cellOf(publish: string, durability: Durability, consumers: number, rate: number | 'unlimited' = 'unlimited'): Cell {
+  const [cell] = expandMatrix({ ...DEFAULT_AXES, publish: [publish], durability: [durability], consumers: [consumers], size: [256], rate: [rate] });
   return cell;
 }
 
 function windowOf(messages: number): RunWindow {
   return { messages, durationSeconds: null, warmupMessages: 200, repetitions: 1, cellTimeoutSeconds: 75, drainSeconds: 3 };
+}
+
+/** Processes whose working directory is inside dir: a private node's VM and its helpers run there. */
+function processesIn(dir: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readlinkSync(`/proc/${e}/cwd`).startsWith(dir)) out.push(Number(e));
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return out;
 }
 
 /** Nodes started by the current test: checked and destroyed after it. */
@@ -36,7 +50,7 @@ async function node(): Promise<LocalNode> {
 function summary(r: FaultCellResult): string {
   const f = r.fault;
   return (
-    `${r.cell.id} ${f.kind}@${f.sentAtInjection}: attempted ${f.attempted} ok ${f.ok} fail ${f.fail} unknown ${f.unknown} ` +
+    `${r.cell.id} ${f.kind}@${f.sentAtInjection} (cut ${f.producersCut}): attempted ${f.attempted} ok ${f.ok} fail ${f.fail} unknown ${f.unknown} ` +
     `lost ${f.lost} recovered ${f.recovered} duplicated ${f.duplicated} unexpected ${f.unexpected} ` +
     `received ${r.counts.received} drained ${f.drained} recovery ${f.recoverySeconds.toFixed(2)} s`
   );
@@ -60,6 +74,7 @@ async function faultCell(t: TestContext, publish: string, durability: Durability
     assert.ok(r.fault.sentAtInjection >= fault.atMessages, `injected at ${r.fault.sentAtInjection}`);
     // The producers stopped at the fault: they did not get through the whole window.
     assert.ok(r.counts.sent < messages, `sent ${r.counts.sent} of ${messages}: the fault came too late to test anything`);
+    assert.equal(r.fault.producersCut, 1);
   }
   return r;
 }
@@ -75,6 +90,7 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
       assert.equal(await portAnswers(n.amqpPort), false, `AMQP port ${n.amqpPort} is free`);
       assert.equal(await portAnswers(n.distPort), false, `dist port ${n.distPort} is free`);
       assert.equal(existsSync(n.dir), false, `${n.dir} removed`);
+      assert.deepEqual(processesIn(n.dir), [], `no process left running in ${n.dir}`);
     }
     assert.equal(liveLocalNodes().length, 0, 'no private node left registered');
     assert.equal(await amqpReachable(DEFAULT_URL, 5000), true, 'the system node on 5672 still answers');
@@ -108,16 +124,20 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     assert.equal(r.fault.lost, r.fault.ok);
   });
 
-  test('persistent + async:100 + graceful restart and close-connections: nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-    const restart = await faultCell(t, 'async:100', 'persistent', 1, 10_000, { kind: 'restart', atMessages: 2500 });
+  test('persistent + async:100 + graceful restart, then close-connections (runFaults): nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const restart = await faultCell(t, 'async:100', 'persistent', 1, 20_000, { kind: 'restart', atMessages: 5000 });
     assert.equal(restart.fault.lost, 0);
     const n = started[0];
-    const scenario = { name: 'faults', url: null, window: windowOf(10_000), cells: [cellOf('async:100', 'persistent', 0)], axes: {} };
-    const [closed] = await runFaults(scenario, { node: n, fault: { kind: 'close-connections', atMessages: 2500 } });
+    // rabbitmqctl takes a few hundred ms to act: pace the producer (5000/s, 4 s) so the fault lands mid-run.
+    const scenario = { name: 'faults', url: null, window: windowOf(20_000), cells: [cellOf('async:100', 'persistent', 1, 5000)], axes: {} };
+    const [closed] = await runFaults(scenario, { node: n, fault: { kind: 'close-connections', atMessages: 5000 } });
     t.diagnostic(summary(closed));
     assert.equal(closed.status, 'ok', closed.reason);
     assert.equal(closed.fault.lost, 0);
     assert.equal(closed.fault.attempted, closed.fault.ok + closed.fault.fail + closed.fault.unknown);
+    assert.equal(closed.fault.attempted, closed.counts.sent);
+    assert.ok(closed.counts.sent < 20_000, `sent ${closed.counts.sent}: the fault came too late`);
+    assert.equal(closed.fault.producersCut, 1);
     assert.ok(n.running, 'close-connections leaves the node running');
   });
 });
