@@ -69,7 +69,8 @@ export function comparisonMarkdown(comparison: RunComparison, base: RunFile, can
     '|---|---|--:|--:|--:|---|---|',
   );
   for (const cell of comparison.matched) {
-    const label = escapeMarkdown(labelOf(cell.cell));
+    const paced = cell.candidateCellId ? ` (candidate: ${cell.candidateCellId.split('.').at(-1)})` : '';
+    const label = escapeMarkdown(labelOf(cell.cell) + paced);
     if (cell.failedInCandidate || cell.failedInBase) {
       const which = cell.failedInCandidate ? 'candidate' : 'baseline';
       const verdict = cell.failedInCandidate ? '**regression**' : UNDEFINED_FIGURE;

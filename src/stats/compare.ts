@@ -1,9 +1,11 @@
-// Baseline against candidate, cell by cell (matched on cell.id) and figure by figure. A change is a
+// Baseline against candidate, cell by cell (matched on cell.id, else on the same cell apart from its
+// rate) and figure by figure. A change is a
 // regression only when it is both worse than the threshold and beyond the repetitions' noise (see
 // judgeNoise): a 12% drop inside the spread of three repetitions is not evidence of anything.
 
 import type { CellAggregate, CellResult, RateSpread, RunFile } from '../run/result.js';
 import type { Cell } from '../scenario/types.js';
+import { cellId } from '../scenario/matrix.js';
 import { spread } from './spread.js';
 
 export type Direction = 'higher' | 'lower';
@@ -52,6 +54,8 @@ export interface FigureComparison {
 export interface CellComparison {
   cellId: string;
   cell: Cell;
+  /** Set when the candidate's cell differs only by its rate (matched apart from pacing). */
+  candidateCellId?: string;
   figures: FigureComparison[];
   /** The cell ran in the baseline and every candidate repetition failed: counted as a regression. */
   failedInCandidate: boolean;
@@ -180,14 +184,39 @@ function cellsById(run: RunFile) {
   return byId;
 }
 
+/** A cell's id with its rate left out: the configuration apart from pacing. */
+function unpacedId(cell: Cell): string {
+  return cellId({ ...cell, rate: null });
+}
+
+/**
+ * Pairs of (base id, candidate id): the same id first; then a cell left on each side with the same
+ * configuration apart from its rate (a run throttled with --rate against an unpaced one), when the
+ * pairing is unambiguous.
+ */
+function pairCells(baseIds: string[], candidate: Map<string, { cell: Cell }>, base: Map<string, { cell: Cell }>): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const id of baseIds) if (candidate.has(id)) pairs.set(id, id);
+  const leftBase = baseIds.filter((id) => !pairs.has(id));
+  const leftCandidate = [...candidate.keys()].filter((id) => !base.has(id));
+  for (const id of leftBase) {
+    const key = unpacedId(base.get(id)!.cell);
+    const sameBase = leftBase.filter((b) => unpacedId(base.get(b)!.cell) === key);
+    const sameCandidate = leftCandidate.filter((c) => unpacedId(candidate.get(c)!.cell) === key);
+    if (sameBase.length === 1 && sameCandidate.length === 1) pairs.set(id, sameCandidate[0]);
+  }
+  return pairs;
+}
+
 export function compareRuns(base: RunFile, cand: RunFile, opts: CompareOptions): RunComparison {
   const { thresholdPct } = opts;
   const baseCells = cellsById(base);
   const candidateCells = cellsById(cand);
+  const pairs = pairCells([...baseCells.keys()], candidateCells, baseCells);
   const matched: CellComparison[] = [];
   const onlyInBase: Cell[] = [];
   for (const [id, baseEntry] of baseCells) {
-    const candidateEntry = candidateCells.get(id);
+    const candidateEntry = pairs.has(id) ? candidateCells.get(pairs.get(id)!) : undefined;
     if (!candidateEntry) {
       onlyInBase.push(baseEntry.cell);
       continue;
@@ -204,13 +233,15 @@ export function compareRuns(base: RunFile, cand: RunFile, opts: CompareOptions):
     matched.push({
       cellId: id,
       cell: baseEntry.cell,
+      ...(candidateEntry.cell.id !== id ? { candidateCellId: candidateEntry.cell.id } : {}),
       figures,
       failedInCandidate,
       failedInBase: baseEntry.aggregate === null && candidateEntry.aggregate !== null,
       regression: failedInCandidate || figures.some((figure) => figure.regression),
     });
   }
-  const onlyInCandidate = [...candidateCells.values()].filter((entry) => !baseCells.has(entry.cell.id)).map((entry) => entry.cell);
+  const paired = new Set(pairs.values());
+  const onlyInCandidate = [...candidateCells.values()].filter((entry) => !paired.has(entry.cell.id)).map((entry) => entry.cell);
   return {
     thresholdPct,
     matched,

@@ -7,6 +7,9 @@ import { after, describe, it } from 'node:test';
 import { COMPARED_FIGURES, compareFigure, compareRuns, judgeNoise, type FigureSample } from '../../src/stats/compare.js';
 import { escapeMarkdown } from '../../src/report/compare-markdown.js';
 import { writeComparison } from '../../src/report/compare.js';
+import { cellId } from '../../src/scenario/matrix.js';
+import type { Cell } from '../../src/scenario/types.js';
+import type { RunFile } from '../../src/run/result.js';
 import { buildFixtureRun, fixtureTempDir, removeFixtureDirs, writeFixtureRun } from '../helpers/fixture-run.js';
 
 const THRESHOLD = { thresholdPct: 10 };
@@ -164,5 +167,21 @@ describe('writeComparison', () => {
     assert.ok(!result.markdown.includes('<img'));
     assert.ok(result.markdown.includes('&lt;img src=x onerror=alert\\(1\\)&gt; \\| x'));
     assert.ok(result.markdown.includes('a\\|b'));
+  });
+});
+
+describe('compare against a run throttled with --rate', () => {
+  it('pairs each cell with the same cell apart from its rate, and the lower rate is a regression', () => {
+    const pace = <T extends { cell: Cell }>(x: T): T => {
+      const cell = { ...x.cell, rate: 100 };
+      return { ...x, cell: { ...cell, id: cellId(cell) } };
+    };
+    const slow = buildFixtureRun({ rateFactor: 0.5 });
+    const candidate: RunFile = { ...slow, cells: slow.cells.map(pace), aggregates: slow.aggregates.map(pace) };
+    const result = compareRuns(base, candidate, THRESHOLD);
+    assert.deepEqual([result.onlyInBase, result.onlyInCandidate], [[], []]);
+    assert.equal(result.matched.length, base.aggregates.length);
+    assert.ok(result.matched.every((m) => m.candidateCellId?.endsWith('.100ps')));
+    assert.equal(result.regressions.length, base.aggregates.length);
   });
 });
