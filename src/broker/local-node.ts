@@ -37,6 +37,14 @@ export interface LocalNodeOptions {
   baseDir?: string;
   /** Bound on one start (boot until AMQP accepts a connection), in ms; default 90 s. */
   startTimeoutMs?: number;
+  /** Erlang cookie; default a random one. Nodes meant to form a cluster share one. */
+  cookie?: string;
+  /**
+   * cluster_name in the node's config; default none (the cluster is then named after its first node).
+   * The readiness probe accepts a node answering with this name, so a member of a cluster started
+   * under its own name is recognised as ours.
+   */
+  clusterName?: string;
 }
 
 export interface LocalNode {
@@ -322,6 +330,8 @@ class LocalRabbitNode implements LocalNode {
     private readonly scripts: Scripts,
     private readonly owner: { uid: number; gid: number } | null,
     private readonly startTimeoutMs: number,
+    private readonly cookie: string,
+    private readonly clusterName: string | null,
   ) {
     this.url = `amqp://guest:guest@127.0.0.1:${amqpPort}`;
     this.logFile = join(dir, 'log', 'node.log');
@@ -367,11 +377,17 @@ class LocalRabbitNode implements LocalNode {
     writeFileSync(join(this.dir, 'rabbitmq-env.conf'), '# ackbench private node: settings come from the environment\n');
     writeFileSync(
       join(this.dir, 'rabbitmq.conf'),
-      [`listeners.tcp.default = 127.0.0.1:${this.amqpPort}`, 'log.file.level = info', 'log.console = false', ''].join('\n'),
+      [
+        `listeners.tcp.default = 127.0.0.1:${this.amqpPort}`,
+        'log.file.level = info',
+        'log.console = false',
+        ...(this.clusterName ? [`cluster_name = ${this.clusterName}`] : []),
+        '',
+      ].join('\n'),
     );
     writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
     const cookie = join(this.dir, '.erlang.cookie');
-    writeFileSync(cookie, randomBytes(24).toString('hex').toUpperCase(), { mode: 0o400 });
+    writeFileSync(cookie, this.cookie, { mode: 0o400 });
     if (this.owner) chownTree(this.dir, this.owner);
   }
 
@@ -436,8 +452,9 @@ class LocalRabbitNode implements LocalNode {
           lastError = err instanceof Error ? err.message : String(err);
         }
         if (cluster !== null) {
-          // The default cluster name is the node name (host part as the node resolves it): ours, not another broker's.
-          if (cluster.startsWith(`${this.nodeName.split('@')[0]}@`)) break;
+          // The default cluster name is the node name (host part as the node resolves it): ours, not another
+          // broker's; a member of a cluster we started answers with the name we gave that cluster.
+          if (cluster.startsWith(`${this.nodeName.split('@')[0]}@`) || (this.clusterName !== null && cluster === this.clusterName)) break;
           const tail = this.logTail();
           await this.killHard(10_000);
           throw new BrokerError(`private node ${this.nodeName}: port ${this.amqpPort} is answered by another broker (cluster name '${cluster}')\n${tail}`);
@@ -628,7 +645,20 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
   const amqpPort = options.amqpPort || (await freePort());
   const distPort = options.distPort || (await freePort());
   const dir = realpathSync(mkdtempSync(join(options.baseDir ?? tmpdir(), `ackbench-node-${nodeName.split('@')[0]}-`)));
-  const node = new LocalRabbitNode(nodeName, amqpPort, distPort, dir, scripts, rabbitmqUser(), options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+  const cookie = options.cookie ?? randomBytes(24).toString('hex').toUpperCase();
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(cookie)) throw new Error('an Erlang cookie of letters, digits, - and _ is expected');
+  if (options.clusterName !== undefined && !/^[A-Za-z0-9_.@-]{1,255}$/.test(options.clusterName)) throw new Error(`invalid cluster name '${options.clusterName}'`);
+  const node = new LocalRabbitNode(
+    nodeName,
+    amqpPort,
+    distPort,
+    dir,
+    scripts,
+    rabbitmqUser(),
+    options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+    cookie,
+    options.clusterName ?? null,
+  );
   try {
     node.prepare();
     await node.start();

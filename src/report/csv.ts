@@ -126,9 +126,31 @@ export function summaryCsv(run: RunFile): string {
   return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS] });
 }
 
+/**
+ * Per second: sent, confirmed, consumed. On the row that ends each minute of the window (and on the
+ * last row), the latency percentiles of that minute, merged over workers; empty elsewhere.
+ */
 export function timelineCsv(run: RunFile): string {
-  const rows = run.cells.flatMap((r) => r.timeline.map((t) => ({ cell: r.cell.id, repetition: r.repetition, ...t })));
-  return stringify(rows, { header: true, columns: ['cell', 'repetition', 'second', 'sent', 'confirmed', 'consumed'] });
+  const rows = run.cells.flatMap((r) => {
+    const intervals = r.latencyIntervals ?? [];
+    return r.timeline.map((t, i) => {
+      const last = i === r.timeline.length - 1;
+      const interval = intervals.find((m) => m.endSecond === t.second) ?? (last ? intervals.find((m) => m.endSecond > t.second) : undefined);
+      return {
+        cell: r.cell.id,
+        repetition: r.repetition,
+        ...t,
+        interval_publish_p50_us: interval?.publish?.p50Us ?? null,
+        interval_publish_p99_us: interval?.publish?.p99Us ?? null,
+        interval_e2e_p50_us: interval?.e2e?.p50Us ?? null,
+        interval_e2e_p99_us: interval?.e2e?.p99Us ?? null,
+      };
+    });
+  });
+  return stringify(rows, {
+    header: true,
+    columns: ['cell', 'repetition', 'second', 'sent', 'confirmed', 'consumed', 'interval_publish_p50_us', 'interval_publish_p99_us', 'interval_e2e_p50_us', 'interval_e2e_p99_us'],
+  });
 }
 
 /** histograms/<cell>.<publish|e2e>.hgrm (percentile distribution, µs) and .hdr (encoded, mergeable). */

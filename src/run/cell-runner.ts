@@ -10,8 +10,8 @@ import { account } from '../measure/accounting.js';
 import { nowNs } from '../measure/clock.js';
 import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
-import type { CellResult, IntegrityCounts, TimelinePoint } from './result.js';
-import { COUNTER, COUNTER_SLOTS, type ConsumerReport, type MainToWorker, type ProducerReport, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
+import type { CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
+import { COUNTER, COUNTER_SLOTS, LATENCY_INTERVAL_MS, type ConsumerReport, type MainToWorker, type ProducerReport, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
 
 /** A worker thread whose event loop was this busy over the window was likely the bottleneck. */
 const CLIENT_BOUND_UTILISATION = 0.9;
@@ -43,6 +43,8 @@ export class CellWorker {
   readonly counters: Int32Array;
   private readyWaiter: Promise<void>;
   readonly report: Promise<ProducerReport | ConsumerReport>;
+  /** Encoded latency histogram of each interval of the window (index = interval - 1). */
+  readonly intervals: (string | null)[] = [];
 
   constructor(init: Omit<WorkerInit, 'counters'>) {
     const sab = new SharedArrayBuffer(COUNTER_SLOTS * 4);
@@ -59,6 +61,7 @@ export class CellWorker {
       this.worker.on('message', (m: WorkerToMain) => {
         if (m.type === 'ready') ready();
         else if (m.type === 'report') resolve(m.report);
+        else if (m.type === 'interval') this.intervals[m.interval - 1] = m.histogram;
         else failed(new Error(m.error));
       });
       this.worker.on('error', (e) => failed(e));
@@ -80,6 +83,17 @@ export class CellWorker {
   count(slot: number): number {
     return Atomics.load(this.counters, slot);
   }
+}
+
+/** Latency per interval of the window, each merged over the workers' interval histograms. */
+export function latencyIntervals(producers: CellWorker[], consumers: CellWorker[]): LatencyInterval[] {
+  const count = Math.max(0, ...[...producers, ...consumers].map((w) => w.intervals.length));
+  return Array.from({ length: count }, (_, i) => ({
+    interval: i + 1,
+    endSecond: Math.round(((i + 1) * LATENCY_INTERVAL_MS) / 1000),
+    publish: summarize(mergeEncoded(producers.map((w) => w.intervals[i]))),
+    e2e: summarize(mergeEncoded(consumers.map((w) => w.intervals[i]))),
+  }));
 }
 
 function sum(workers: CellWorker[], slot: number): number {
@@ -253,6 +267,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
       // a paced cell is client-bound when it fell behind its target rate.
       clientBound: cell.rate ? counts.sent < PACED_SHORTFALL * cell.rate * cell.producers * sendSeconds : busiest > CLIENT_BOUND_UTILISATION,
       timeline,
+      latencyIntervals: latencyIntervals(producers, consumers),
     };
   } catch (err) {
     return notRunResult(cell, repetition, 'failed', err instanceof Error ? err.message : String(err));

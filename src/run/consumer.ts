@@ -6,8 +6,8 @@ import type { AmqpConnection, DeliveryHandle } from '../clients/adapter.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
 import { readHeader } from '../measure/header.js';
-import { createHistogram, encodeHistogram, recordMicros } from '../measure/histogram.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
+import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ConsumerReport } from './worker-protocol.js';
 
 export interface ConsumerControl {
@@ -17,6 +17,8 @@ export interface ConsumerControl {
   drain: Promise<number>;
   /** Resolves when the measured window starts (to time event-loop utilisation). */
   go: Promise<void>;
+  /** End-to-end latency of measured messages; the worker reports its intervals minute by minute. */
+  latency: LatencyRecorder;
 }
 
 export async function runConsumer(
@@ -28,7 +30,7 @@ export async function runConsumer(
   counters: Int32Array,
   control: ConsumerControl,
 ): Promise<ConsumerReport> {
-  const histogram = createHistogram();
+  const latency = control.latency;
   const received: SeqBitset[] = [];
   const maxSeq: number[] = [];
   let distinct = 0;
@@ -72,7 +74,7 @@ export async function runConsumer(
       } else {
         distinct++;
         lastReceiveNs = t;
-        recordMicros(histogram, (t - h.sendNs) / 1000);
+        latency.record((t - h.sendNs) / 1000);
         Atomics.add(counters, COUNTER.consumed, 1);
         if (h.seq < (maxSeq[h.producer] ?? -1)) outOfOrder++;
         else maxSeq[h.producer] = h.seq;
@@ -129,7 +131,7 @@ export async function runConsumer(
     outOfOrder,
     redelivered,
     unexpected,
-    e2eHistogram: histogram.totalCount > 0 ? encodeHistogram(histogram) : null,
+    e2eHistogram: latency.encodeTotal(),
     lastReceiveNs,
     busy,
     error: failure ? (failure as Error).message : null,

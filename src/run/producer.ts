@@ -7,11 +7,11 @@ import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
 import { ConfirmTracker } from '../measure/confirm-tracker.js';
 import { bodyTemplate, HEADER_BYTES, writeHeader } from '../measure/header.js';
-import { createHistogram, encodeHistogram, recordMicros } from '../measure/histogram.js';
 import { Pacer } from '../measure/pacer.js';
 import { maxOutstanding } from '../scenario/modes.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import { modeDriver } from './publish-modes.js';
+import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ProducerReport } from './worker-protocol.js';
 
 /** Yield to the event loop this often in the fast path, so socket writes and acks get through. */
@@ -24,6 +24,8 @@ export interface ProducerControl {
   stopped: () => boolean;
   /** Warm-up done and answered: tell the main thread. */
   ready: () => void;
+  /** Publish latency of measured messages; the worker reports its intervals minute by minute. */
+  latency: LatencyRecorder;
 }
 
 export async function runProducer(
@@ -35,7 +37,7 @@ export async function runProducer(
   counters: Int32Array,
   control: ProducerControl,
 ): Promise<ProducerReport> {
-  const histogram = createHistogram();
+  const latency = control.latency;
   const confirmedBits = new SeqBitset();
   let confirmed = 0;
   let nacked = 0;
@@ -48,7 +50,7 @@ export async function runProducer(
             confirmed++;
             lastConfirmNs = atNs;
             confirmedBits.testAndSet(seq);
-            recordMicros(histogram, latencyNs / 1000);
+            latency.record(latencyNs / 1000);
             Atomics.add(counters, COUNTER.confirmed, 1);
           },
           nacked() {
@@ -147,7 +149,7 @@ export async function runProducer(
     unknown,
     confirmedBits: confirmedBits.toTransfer(),
     unknownBits: unknownBits.toTransfer(),
-    publishHistogram: histogram.totalCount > 0 ? encodeHistogram(histogram) : null,
+    publishHistogram: latency.encodeTotal(),
     firstSendNs,
     sendEndNs,
     lastConfirmNs,

@@ -60,6 +60,16 @@ export interface TimelinePoint {
   consumed: number;
 }
 
+/** Latency over one interval of the measured window (a minute; the last one may be shorter). */
+export interface LatencyInterval {
+  /** 1-based. */
+  interval: number;
+  /** The second of the window the interval ends at (the timeline row it is written on). */
+  endSecond: number;
+  publish: LatencySummary | null;
+  e2e: LatencySummary | null;
+}
+
 export type CellStatus = 'ok' | 'failed' | 'unsupported';
 
 /** A fault injected mid-run on a broker the harness owns (DESIGN.md section 4). */
@@ -130,6 +140,8 @@ export interface CellResult {
   /** Client CPU near one core per worker thread: the client, not the broker, may be the limit. */
   clientBound: boolean;
   timeline: TimelinePoint[];
+  /** Publish and end-to-end latency minute by minute, merged over workers (for long and soak cells). */
+  latencyIntervals?: LatencyInterval[];
   /** Set on fault cells only (ackbench faults). */
   fault?: FaultOutcome;
 }

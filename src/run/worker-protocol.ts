@@ -77,7 +77,12 @@ export interface ConsumerReport {
   error: string | null;
 }
 
+/** Latency percentiles are also reported per interval of the measured window, for long cells. */
+export const LATENCY_INTERVAL_MS = 60_000;
+
 export type WorkerToMain =
   | { type: 'ready' }
+  /** The latency histogram of interval `interval` (1-based) of the window; null if it recorded nothing. */
+  | { type: 'interval'; interval: number; histogram: string | null }
   | { type: 'report'; report: ProducerReport | ConsumerReport }
   | { type: 'failed'; error: string };

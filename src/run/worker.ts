@@ -5,7 +5,8 @@ import { loadAdapter } from '../clients/registry.js';
 import { maskCredentials } from '../broker/url.js';
 import { runConsumer } from './consumer.js';
 import { runProducer } from './producer.js';
-import type { MainToWorker, WorkerInit, WorkerToMain } from './worker-protocol.js';
+import { LatencyRecorder } from '../measure/latency-recorder.js';
+import { LATENCY_INTERVAL_MS, type MainToWorker, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -30,6 +31,21 @@ function transferList(bits: { words: Uint32Array[] }[]): ArrayBuffer[] {
   return bits.flatMap((b) => b.words.map((w) => w.buffer as ArrayBuffer));
 }
 
+const latency = new LatencyRecorder();
+let interval = 0;
+const postInterval = () => post({ type: 'interval', interval: ++interval, histogram: latency.takeInterval() });
+let intervalTimer: NodeJS.Timeout | null = null;
+void go.then(() => {
+  intervalTimer = setInterval(postInterval, LATENCY_INTERVAL_MS);
+  intervalTimer.unref();
+});
+
+/** The last, partial interval goes out just before the report. */
+function endIntervals(): void {
+  if (intervalTimer) clearInterval(intervalTimer);
+  if (interval > 0 || latency.total.totalCount > 0) postInterval();
+}
+
 async function main(): Promise<void> {
   const counters = new Int32Array(init.counters);
   const adapter = await loadAdapter(init.cell.client);
@@ -43,14 +59,18 @@ async function main(): Promise<void> {
         go,
         stopped: () => stopped,
         ready: () => post({ type: 'ready' }),
+        latency,
       });
+      endIntervals();
       post({ type: 'report', report }, transferList([report.confirmedBits, report.unknownBits]));
     } else {
       const report = await runConsumer(connection, init.cell, init.window, init.queue, init.index, counters, {
         go,
         drain,
         ready: () => post({ type: 'ready' }),
+        latency,
       });
+      endIntervals();
       post({ type: 'report', report }, transferList(report.receivedBits.filter((b) => b !== null)));
     }
   } finally {
