@@ -10,6 +10,8 @@ import { loadScenario, scenarioOfRun, type ScenarioOverrides } from './scenario/
 import { runScenario } from './run/run-scenario.js';
 import { createConsoleView } from './run/console-view.js';
 import { DEFAULT_SWEEP } from './run/sweep.js';
+import { parseShard } from './run/shard.js';
+import { BROKER_KINDS, provisionBroker, type BrokerKind, type ProvisionedBroker } from './broker/provision.js';
 
 const version: string = createRequire(import.meta.url)('../../package.json').version;
 
@@ -40,7 +42,107 @@ interface RunFlags {
   json?: boolean;
   resume?: string;
   sweep?: string | true;
+  shard?: string;
+  shardGroup?: string;
   report: boolean;
+  broker?: string;
+}
+
+interface FaultFlags extends Omit<RunFlags, 'resume' | 'sweep'> {
+  fault?: string;
+  nodes?: number;
+  baseline?: boolean;
+}
+
+function brokerKind(value: string | undefined, fallback: BrokerKind): BrokerKind {
+  if (value === undefined) return fallback;
+  if (!(BROKER_KINDS as readonly string[]).includes(value)) throw new UsageError(`--broker: '${value}' is not one of ${BROKER_KINDS.join(', ')}`);
+  return value as BrokerKind;
+}
+
+function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep'>): ScenarioOverrides {
+  return {
+    axes: {
+      client: flags.client,
+      durability: flags.durability,
+      publish: flags.publish,
+      consume: flags.consume,
+      queue: flags.queue,
+      size: flags.size,
+      producers: flags.producers,
+      consumers: flags.consumers,
+      rate: flags.rate,
+    },
+    messages: flags.messages,
+    duration: flags.duration,
+    warmup: flags.warmup,
+    repetitions: flags.repetitions,
+    url: flags.url,
+  };
+}
+
+/** SIGINT / SIGTERM: the first aborts (the run winds down and cleans up), the second exits at once. */
+function interruptible(note: (line: string) => void, what: string): { controller: AbortController; dispose: () => void } {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    // Exiting runs the exit hooks: a private broker is killed and its files removed even then.
+    if (signals > 1) process.exit(130);
+    note(`${sig}: ${what} (again to exit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    controller,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+async function faultsCommand(scenarioPath: string | undefined, flags: FaultFlags): Promise<number> {
+  const { runFaultScenario } = await import('./run/run-faults.js');
+  const scenario = loadScenario(scenarioPath ?? null, { ...overridesOf(flags), faults: flags.fault });
+  if (flags.nodes !== undefined) {
+    if (flags.nodes !== 1 && flags.nodes !== 3) throw new UsageError(`--nodes: must be 1 (a private node) or 3 (a private cluster), got ${flags.nodes}`);
+    scenario.nodes = flags.nodes;
+  }
+  if (flags.baseline !== undefined) scenario.baseline = flags.baseline;
+  const broker = brokerKind(flags.broker, flags.url ? 'url' : 'local');
+  const view = createConsoleView({ json: Boolean(flags.json) });
+  const { controller, dispose } = interruptible(view.note, 'stopping the cell, removing the private broker; run.json keeps every finished cell');
+  try {
+    const outcome = await runFaultScenario(scenario, {
+      outDir: flags.out,
+      broker: broker === 'auto' ? 'local' : broker,
+      url: flags.url,
+      onEvent: view.event,
+      signal: controller.signal,
+      report: flags.report,
+    });
+    view.finish(outcome.run, outcome.dir, outcome.problems);
+    for (const finding of outcome.findings) {
+      if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'finding', message: finding })}\n`);
+      else process.stdout.write(`finding: ${finding}\n`);
+    }
+    if (controller.signal.aborted) return 130;
+    return outcome.problems.length || !outcome.run.complete ? EXIT.checkFailed : EXIT.ok;
+  } finally {
+    dispose();
+  }
+}
+
+/** --shard I/N [--shard-group NAME]: this agent's share of a run split over N agents. */
+function shardOf(flags: RunFlags): { index: number; count: number; group?: string } | undefined {
+  if (flags.shard === undefined) {
+    if (flags.shardGroup !== undefined) throw new UsageError('--shard-group: only with --shard I/N');
+    return undefined;
+  }
+  if (flags.broker === 'local' || flags.broker === 'docker') throw new UsageError(`--shard: the agents must share one broker; --broker ${flags.broker} would start one per agent`);
+  return parseShard(flags.shard, flags.shardGroup);
 }
 
 function parseSweep(value: string | true | undefined): number[] | undefined {
@@ -54,6 +156,20 @@ function parseSweep(value: string | true | undefined): number[] | undefined {
 }
 
 async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
+  const kind = brokerKind(flags.broker, 'url');
+  if (kind === 'url') return runOnUrl(scenarioPath, flags);
+  // A broker of our own: started first, removed at the end, on error, and on Ctrl-C (the second one
+  // exits at once, and the private node's exit hook removes it then).
+  let broker: ProvisionedBroker | null = null;
+  try {
+    broker = await provisionBroker(kind, flags.url ?? process.env.AMQP_URL);
+    return await runOnUrl(scenarioPath, { ...flags, url: broker.url });
+  } finally {
+    await broker?.release();
+  }
+}
+
+async function runOnUrl(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
   const overrides: ScenarioOverrides = {
     axes: {
       client: flags.client,
@@ -94,6 +210,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
     signal: controller.signal,
     report: flags.report,
     sweep: parseSweep(flags.sweep),
+    shard: shardOf(flags),
   });
   view.finish(outcome.run, outcome.dir, outcome.problems);
   if (!outcome.run.complete) return controller.signal.aborted ? 130 : EXIT.checkFailed;
@@ -130,9 +247,41 @@ export function buildProgram(): Command {
     .option('--json', 'NDJSON events on stdout instead of progress bars')
     .option('--sweep [percents]', 'after each unlimited cell, rerun it paced at these % of its throughput (default 10,25,50,75,90,100)')
     .option('--resume <dir>', 'continue an interrupted run in DIR: only missing repetitions run')
+    .option('--shard <i/n>', "run the I-th of N shares of every cell's producers and consumers, in step with the other N-1 agents (see ackbench merge)")
+    .option('--shard-group <name>', 'names the shared queues and control exchange of a sharded run (default: scenario name and N)')
+    .option('--broker <kind>', 'url (default: --url, else $AMQP_URL, else 127.0.0.1:5672), local (a private node, removed at the end), docker (a container, removed at the end), auto (the URL if it answers, else a private node)')
     .addOption(new Option('--no-report', 'skip the HTML report and charts'))
     .action(async (scenarioPath: string | undefined, flags: RunFlags) => {
       process.exitCode = await runCommand(scenarioPath, flags);
+    });
+
+  program
+    .command('faults')
+    .description("run a scenario's cells under faults (kill9, restart, close-connections, kill-consumer) on a private broker, and count what was lost, duplicated or never answered")
+    .argument('[scenario]', "scenario file (YAML) with a faults: list; without one, a single default cell under kill9")
+    .option('--out <dir>', 'output directory (default results/<run-id>)')
+    .option('--client <list>', 'client axis: amqplib, rabbitmq-client')
+    .option('--durability <list>', 'durability axis: transient, persistent')
+    .option('--publish <list>', 'publish axis: none, single, batch:N, async:W, tx:N')
+    .option('--consume <list>', 'consume axis: manual[:PREFETCH[:MULTIACK]], auto[:PREFETCH]')
+    .option('--queue <list>', 'queue axis: classic, quorum, stream')
+    .option('--size <list>', 'message sizes in bytes')
+    .option('--producers <list>', 'producer counts')
+    .option('--consumers <list>', 'consumer counts (0: publish only; the queue is drained after the fault)')
+    .option('--rate <list>', 'target msgs/s per producer, or unlimited')
+    .option('--messages <n>', 'measured messages per producer', number('--messages'))
+    .option('--duration <seconds>', 'measured seconds per producer (instead of --messages)', number('--duration'))
+    .option('--warmup <n>', 'warm-up messages per producer (not measured)', number('--warmup'))
+    .option('--repetitions <n>', 'repetitions of each fault cell', number('--repetitions'))
+    .option('--fault <list>', "faults replacing the file's: kill9, restart, close-connections, kill-consumer, each optionally @N (messages sent) or @Ss (seconds), e.g. kill9@2500,kill-consumer@1000")
+    .option('--nodes <n>', '1: a private node (default); 3: a private cluster, clients on node 1, kill9 / restart hit node 2, where each queue (and a quorum queue\'s leader) starts', number('--nodes'))
+    .option('--baseline', 'run each cell once without a fault first: the throughput each mode costs')
+    .option('--broker <kind>', 'local (default; auto is the same): a private node ackbench starts, kills and removes. url and docker are refused: ackbench kills only a broker it started')
+    .option('--url <url>', 'refused unless it is a private node this process started (programmatic API)')
+    .option('--json', 'NDJSON events on stdout instead of progress bars')
+    .addOption(new Option('--no-report', 'skip the HTML report and charts'))
+    .action(async (scenarioPath: string | undefined, flags: FaultFlags) => {
+      process.exitCode = await faultsCommand(scenarioPath, flags);
     });
 
   program
@@ -157,6 +306,20 @@ export function buildProgram(): Command {
       const result = await writeComparison(baseline, candidate, { thresholdPct: flags.threshold, outDir: flags.out });
       process.stdout.write(result.markdown);
       process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('merge')
+    .description('combine the directories of a sharded run (run --shard I/N) exactly into one run')
+    .argument('<dirs...>', 'the shard run directories, one per shard')
+    .requiredOption('--out <dir>', 'directory of the merged run')
+    .addOption(new Option('--no-report', 'skip the HTML report and charts'))
+    .action(async (dirs: string[], flags: { out: string; report: boolean }) => {
+      const { mergeShards } = await import('./run/merge.js');
+      const outcome = await mergeShards(dirs, { outDir: flags.out, report: flags.report });
+      for (const p of outcome.problems) console.error(`ackbench: ${p}`);
+      console.log(`merged ${dirs.length} shards: ${outcome.dir}${outcome.run.complete ? '' : ' (incomplete)'}`);
+      process.exitCode = !outcome.run.complete || outcome.problems.length ? EXIT.checkFailed : EXIT.ok;
     });
 
   program

@@ -4,8 +4,12 @@
 import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import { DURABILITIES, PUBLISH_KINDS, type Cell, type PublishMode } from '../scenario/types.js';
 
-/** The axes besides durability and publish mode that can split a run into comparable groups. */
-export const GROUPING_AXES = ['client', 'queue', 'consume', 'size', 'producers', 'consumers', 'rate'] as const;
+/**
+ * The axes besides durability and publish mode that can split a run into comparable groups. `fault`
+ * is the fault a cell of ackbench faults ran under ('none' for every cell of a plain run, so it never
+ * varies there and never shows).
+ */
+export const GROUPING_AXES = ['fault', 'client', 'queue', 'consume', 'size', 'producers', 'consumers', 'rate'] as const;
 export type GroupingAxis = (typeof GROUPING_AXES)[number];
 
 function publishParameter(mode: PublishMode): number {
@@ -40,6 +44,8 @@ function rateLabel(rate: number | null): string {
 /** How one axis value of a cell is spelled in labels and tables. */
 export function axisValueLabel(cell: Cell, axis: GroupingAxis): string {
   switch (axis) {
+    case 'fault':
+      return cell.fault ?? 'no fault';
     case 'client':
       return cell.client;
     case 'queue':
@@ -98,6 +104,7 @@ export function axisColumns(cell: Cell) {
     producers: cell.producers,
     consumers: cell.consumers,
     rate_msg_per_s: cell.rate,
+    fault: cell.fault ?? null,
   };
 }
 

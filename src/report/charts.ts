@@ -17,6 +17,7 @@ import {
   type ThroughputRow,
   type TimelineRow,
 } from './chart-data.js';
+import { guaranteeRows, guaranteesSpec } from './guarantees.js';
 import {
   durabilityDashEncoding,
   durabilityOpacityEncoding,
@@ -300,6 +301,16 @@ export function timelineSpec(rows: readonly TimelineRow[]): TopLevelSpec {
 /** The charts a run has data for, in report order; a chart without rows is left out. */
 export function runCharts(run: RunFile): ChartDefinition[] {
   const candidates: Array<Omit<ChartDefinition, 'spec'> & { spec: () => TopLevelSpec }> = [];
+  // A fault run leads with what it is about: what each mode lost under each fault, and what it costs.
+  const guarantees = guaranteeRows(run);
+  candidates.push({
+    name: 'guarantees',
+    title: 'Guarantees matrix',
+    caption:
+      'Per publish mode (transient pale, persistent solid) and fault: confirmed messages lost, messages left without an answer, duplicated deliveries, and the throughput the mode costs. A loss where the modes promise none (persistent, confirms or tx, manual ack) fails the run.',
+    rows: guarantees,
+    spec: () => guaranteesSpec(guarantees),
+  });
   const throughput = throughputRows(run);
   candidates.push({
     name: 'throughput',

@@ -7,6 +7,7 @@ import { decodeHistogram, percentileDistribution } from '../measure/histogram.js
 import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
+import { verdictOf } from '../run/guarantees.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
 
 /** The documented columns (DESIGN.md section 7), in order; more follow them. */
@@ -19,6 +20,11 @@ export const SUMMARY_COLUMNS = [
   'client_cpu_pct',
 ] as const;
 
+/** Empty for cells run without a fault. */
+export const FAULT_COLUMNS = [
+  'ok', 'fail', 'fault', 'attempted', 'fault_sent_at', 'fault_node', 'fault_recovery_s', 'fault_producers_cut', 'fault_drained', 'fault_verdict',
+] as const;
+
 export const EXTRA_COLUMNS = [
   'rate_per_s', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
   'publish_count', 'publish_mean_us', 'e2e_count', 'e2e_mean_us',
@@ -26,6 +32,8 @@ export const EXTRA_COLUMNS = [
   'sent_per_s_min', 'sent_per_s_max', 'sent_per_s_ci95_low', 'sent_per_s_ci95_high',
   'confirmed_per_s_min', 'confirmed_per_s_max', 'confirmed_per_s_ci95_low', 'confirmed_per_s_ci95_high',
   'consumed_per_s_min', 'consumed_per_s_max', 'consumed_per_s_ci95_low', 'consumed_per_s_ci95_high',
+  // Fault cells (ackbench faults; DESIGN.md section 7), Jepsen's counts beside recovered and unexpected above.
+  ...FAULT_COLUMNS,
 ] as const;
 
 type Row = Record<string, string | number | null>;
@@ -76,6 +84,24 @@ function spreadColumns(name: string, s: RateSpread | null): Row {
   };
 }
 
+function faultColumns(r: CellResult): Row {
+  const f = r.fault;
+  if (!f) return {};
+  const ran = r.status === 'ok';
+  return {
+    fault: r.cell.fault ?? f.kind,
+    ok: ran ? f.ok : null,
+    fail: ran ? f.fail : null,
+    attempted: ran ? f.attempted : null,
+    fault_sent_at: ran ? f.sentAtInjection : null,
+    fault_node: f.node ?? null,
+    fault_recovery_s: ran ? round(f.recoverySeconds, 3) : null,
+    fault_producers_cut: ran ? f.producersCut : null,
+    fault_drained: ran ? f.drained : null,
+    fault_verdict: verdictOf(r),
+  };
+}
+
 export function repetitionRow(r: CellResult): Row {
   const ok = r.status === 'ok';
   return {
@@ -94,6 +120,7 @@ export function repetitionRow(r: CellResult): Row {
     send_window_s: ok ? round(r.window.sendSeconds, 3) : null,
     confirm_window_s: ok ? round(r.window.confirmSeconds, 3) : null,
     consume_window_s: ok ? round(r.window.consumeSeconds, 3) : null,
+    ...faultColumns(r),
   };
 }
 
@@ -103,6 +130,7 @@ export function aggregateRow(a: CellAggregate): Row {
     ...axisColumns(a.cell),
     repetition: 'all',
     status: a.failed ? `ok (${a.failed} failed)` : 'ok',
+    fault: a.cell.fault ?? null,
     ...countColumns(a.counts),
     ...spreadColumns('sent_per_s', a.rates.sentPerS),
     ...spreadColumns('confirmed_per_s', a.rates.confirmedPerS),

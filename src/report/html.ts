@@ -7,6 +7,8 @@ import { PUBLISH_KINDS, type PublishKind } from '../scenario/types.js';
 import { html, trusted, type SafeHtml } from './html-escape.js';
 import { MODE_COLORS } from './palette.js';
 import { summaryTable, type RateCell, type SummaryRow, type SummaryTable } from './summary-table.js';
+import { guaranteeTable, type GuaranteeTableRow } from './guarantees.js';
+import { formatWhole } from './format.js';
 
 /** A rendered chart as the page shows it; file names are relative to the charts directory. */
 export interface ReportChart {
@@ -61,6 +63,7 @@ export const PAGE_STYLE = trusted(`
   .range { color: #777; font-size: 0.72rem; }
   .note { color: #a4262c; overflow-wrap: anywhere; }
   .problem { color: #c50f1f; font-weight: 600; }
+  td.kept { color: #0b6a0b; } td.finding { color: #8a5a00; }
   .flag { font-size: 0.7rem; background: #eee; border-radius: 3px; padding: 0 0.3rem; white-space: nowrap; }
   .swatch { display: inline-block; width: 0.7em; height: 0.7em; border-radius: 50%; margin-right: 0.35em; }
   dl.env { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; font-size: 0.9rem; }
@@ -177,6 +180,58 @@ function summarySection(table: SummaryTable): SafeHtml {
   </section>`;
 }
 
+const VERDICT_CLASS: Record<GuaranteeTableRow['verdict'], string> = {
+  'no loss': 'kept',
+  'loss, not promised': 'finding',
+  'promise broken': 'problem',
+  failed: 'problem',
+  unsupported: '',
+};
+
+function guaranteeRowHtml(row: GuaranteeTableRow): SafeHtml {
+  const num = (value: number | undefined, problem = false) =>
+    html`<td class="num${problem ? ' problem' : ''}">${value === undefined ? '–' : formatWhole(value)}</td>`;
+  const c = row.counts;
+  const throughput = row.throughput
+    ? html`<td class="num">${formatWhole(row.throughput.value)}<br><span class="range">${row.throughput.measure}/s, ${row.throughput.source}</span></td>`
+    : html`<td class="num">–</td>`;
+  const note = row.reason || row.node;
+  return html`<tr class="${row.status}${note ? ' has-note' : ''}" data-fault-cell="${row.cellId}">
+    <td class="axis">${row.durability}</td><td class="axis">${modeSwatch(row.publish)}${row.publish}</td>
+    <td class="axis">${row.consume}</td><td class="axis">${row.queue}</td><td class="axis">${row.fault}</td>
+    ${num(c?.attempted)}${num(c?.ok)}${num(c?.fail)}${num(c?.unknown)}
+    ${num(c?.lost, row.verdict === 'promise broken')}${num(c?.recovered)}${num(c?.duplicated)}${num(c?.unexpected, (c?.unexpected ?? 0) > 0)}
+    ${throughput}
+    <td class="status ${VERDICT_CLASS[row.verdict]}">${row.verdict}${row.promised ? html`<br><span class="flag" title="persistent, confirms or tx, manual ack: no confirmed message may be lost">promised</span>` : ''}</td>
+  </tr>${note ? html`<tr class="note-row ${row.status}"><td colspan="15"><span class="${row.reason ? 'note' : 'meta'}">${row.reason ?? `fault hit ${row.node}`}</span></td></tr>` : ''}`;
+}
+
+/** The guarantees matrix as a table: one row per fault cell, Jepsen's counts, the cost, the verdict. */
+function guaranteesSection(run: RunFile): SafeHtml {
+  const rows = guaranteeTable(run);
+  if (rows.length === 0) return html``;
+  const broken = rows.filter((row) => row.verdict === 'promise broken').length;
+  const findings = rows.filter((row) => row.verdict === 'loss, not promised').length;
+  return html`<section id="guarantees-table">
+    <h2>Guarantees under faults</h2>
+    <p class="meta">Counted as Jepsen's total-queue checker does: attempted = ok (confirmed or committed) + fail (nacked) + unknown
+      (no answer before the connection died); after recovery the queue is drained; lost = ok never received; recovered = unknown received;
+      duplicated = deliveries of a message already received; unexpected = received, never sent.
+      A cell whose modes promise no loss (persistent, confirms or tx, manual ack) is marked <span class="flag">promised</span>.</p>
+    <p class="${broken ? 'problem' : 'meta'}">${rows.length} fault cell${rows.length === 1 ? '' : 's'}: ${broken} broken promise${broken === 1 ? '' : 's'},
+      ${findings} loss${findings === 1 ? '' : 'es'} the modes do not promise to avoid.</p>
+    <div class="table-wrap"><table>
+      <thead>
+        <tr class="groups"><th colspan="5">cell</th><th colspan="8">messages</th><th></th><th></th></tr>
+        <tr><th>durability</th><th>publish</th><th>consume</th><th>queue</th><th>fault</th>
+          <th>attempted</th><th>ok</th><th>fail</th><th>unknown</th><th>lost</th><th>recovered</th><th>duplicated</th><th>unexpected</th>
+          <th>throughput (msg/s)</th><th>verdict</th></tr>
+      </thead>
+      <tbody>${rows.map(guaranteeRowHtml)}</tbody>
+    </table></div>
+  </section>`;
+}
+
 function environmentSection(environment: Environment | null): SafeHtml {
   if (!environment) {
     return html`<section id="environment"><h2>Environment</h2><p class="meta">Not recorded for this run.</p></section>`;
@@ -254,6 +309,7 @@ export function reportHtml(input: ReportPageInput): string {
   <p class="meta">run <code>${run.runId}</code> · started ${run.startedAt} · ${finished} · ackbench ${run.ackbenchVersion}</p>
 </header>
 ${banners(run, table)}
+${guaranteesSection(run)}
 ${figures}
 ${summarySection(table)}
 ${environmentSection(run.environment)}

@@ -142,7 +142,7 @@ export function summaryTable(run: RunFile): SummaryTable {
 
   const anyCell = entries[0]?.cell;
   const sharedAxes = anyCell
-    ? GROUPING_AXES.filter((axis) => !varying.includes(axis)).map((axis) => ({ axis, value: axisValueLabel(anyCell, axis) }))
+    ? GROUPING_AXES.filter((axis) => !varying.includes(axis) && (axis !== 'fault' || anyCell.fault !== undefined)).map((axis) => ({ axis, value: axisValueLabel(anyCell, axis) }))
     : [];
   return { axisNames: ['durability', 'publish', ...varying], sharedAxes, rows: entries.map((entry) => entry.row) };
 }

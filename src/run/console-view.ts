@@ -88,7 +88,11 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
           bar = null;
           const r = e.result;
           const headline = r.rates.consumedPerS ?? r.rates.confirmedPerS ?? r.rates.sentPerS;
-          const detail = r.status === 'ok' ? `${fmt(headline)} msg/s, lost ${r.counts.lost}` : `${r.status}: ${r.reason}`;
+          const f = r.fault;
+          const counts = f
+            ? `attempted ${f.attempted}, ok ${f.ok}, unknown ${f.unknown}, lost ${f.lost}, recovered ${f.recovered}, duplicated ${f.duplicated}`
+            : `lost ${r.counts.lost}`;
+          const detail = r.status === 'ok' ? `${fmt(headline)} msg/s, ${counts}` : `${r.status}: ${r.reason}`;
           err.write(`[${e.index}/${e.total}] ${r.cell.id} r${r.repetition}: ${detail}\n`);
           break;
         }

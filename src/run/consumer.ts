@@ -19,6 +19,10 @@ export interface ConsumerControl {
   go: Promise<void>;
   /** End-to-end latency of measured messages; the worker reports its intervals minute by minute. */
   latency: LatencyRecorder;
+  /** Sharded runs: resolves when every shard's sent messages have arrived somewhere; ends the drain. */
+  finish?: Promise<void>;
+  /** Sharded runs: producer ids whose send times are on another clock (no end-to-end latency). */
+  untimedProducers?: number[];
 }
 
 export async function runConsumer(
@@ -43,6 +47,12 @@ export async function runConsumer(
   let lastDeliveryNs = nowNs();
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
+  let finished = false;
+  control.finish?.then(() => {
+    finished = true;
+    wake?.();
+  });
+  const untimed = new Set(control.untimedProducers ?? []);
 
   const manual = cell.consume.ack === 'manual';
   const multiAck = cell.consume.ack === 'manual' ? cell.consume.multiAck : 1;
@@ -57,7 +67,12 @@ export async function runConsumer(
   connection.onClose(fail);
   ch.onClose(fail);
 
+  // kill-consumer: once the main thread sets the halt slot, the delivery in hand is processed but never
+  // acked (the consumer dies between processing and ack), and nothing after it is processed at all.
+  let halted = false;
   const onDelivery = (body: Buffer, isRedelivered: boolean, handle: DeliveryHandle) => {
+    if (halted) return;
+    const dying = Atomics.load(counters, COUNTER.halt) === 1;
     const t = nowNs();
     lastDeliveryNs = t;
     deliveries++;
@@ -74,11 +89,15 @@ export async function runConsumer(
       } else {
         distinct++;
         lastReceiveNs = t;
-        latency.record((t - h.sendNs) / 1000);
+        if (!untimed.has(h.producer)) latency.record((t - h.sendNs) / 1000);
         Atomics.add(counters, COUNTER.consumed, 1);
         if (h.seq < (maxSeq[h.producer] ?? -1)) outOfOrder++;
         else maxSeq[h.producer] = h.seq;
       }
+    }
+    if (dying) {
+      halted = true;
+      return;
     }
     if (manual) {
       unacked++;
@@ -106,7 +125,7 @@ export async function runConsumer(
   const elu0 = performance.eventLoopUtilization();
   expected = await control.drain;
   // Wait until everything sent has arrived, or nothing has arrived for drainSeconds.
-  while (!failure && distinct < expected) {
+  while (!failure && !finished && distinct < expected) {
     const quietMs = (nowNs() - lastDeliveryNs) / 1e6;
     const leftMs = window.drainSeconds * 1000 - quietMs;
     if (leftMs <= 0) break;
@@ -117,7 +136,8 @@ export async function runConsumer(
     wake = null;
   }
   const busy = performance.eventLoopUtilization(elu0).utilization;
-  if (!failure) {
+  // A killed consumer acks nothing more: what it held goes back to the queue when its connection closes.
+  if (!failure && !halted && Atomics.load(counters, COUNTER.halt) === 0) {
     await ch.cancel(consumerTag).catch(() => undefined);
     if (manual && unacked > 0) ch.ack(lastHandle, true);
     await ch.close().catch(() => undefined);

@@ -1,6 +1,20 @@
 // Fault cells (DESIGN.md section 4): one cell on a private node the harness owns, with a fault injected
-// mid-run (kill -9 of the node and a start on the same data, a graceful restart, or closing every
-// client connection), then a drain of everything left, counted as Jepsen's total-queue checker does.
+// mid-run (kill -9 of the node and a start on the same data, a graceful restart, closing every client
+// connection, or killing the consumers), then a drain of everything left, counted as Jepsen's
+// total-queue checker does.
+//
+// kill-consumer: each consumer dies mid-stream. The delivery it is handling when the fault comes is
+// processed but never acked (a crash between processing and ack), nothing after it is processed, and
+// its connection is closed on the broker (`rabbitmqctl close_connection`, found by its connection_name
+// `ackbench <cell> consumer <i>`), as the broker would see a dead client's socket close. What the
+// broker had handed over meanwhile (in TCP buffers, in the client's, or pushed until the close) is
+// where the consume modes part: with manual ack it was unacked, goes back to the queue and reaches
+// the drain consumer (the one processed-not-acked comes back as a duplicate); with auto-ack the broker
+// forgot it when it sent it, and it is lost. The producers are not touched and run to the end.
+//
+// On a cluster (options.target), node-level faults hit the target node, and the queue is declared
+// through a connection to it, so a quorum queue's leader starts there (RabbitMQ places it on the
+// declaring client's node): clients stay connected to another node while the leader dies.
 //
 // Sequence of one cell:
 //   declare the queue, and let it settle (until `rabbitmqctl list_queues` shows it and at least
@@ -25,6 +39,7 @@ import { loadAdapter } from '../clients/registry.js';
 import type { AmqpChannel, AmqpConnection, ClientAdapter } from '../clients/adapter.js';
 import { maskCredentials } from '../broker/url.js';
 import { startLocalNode, type LocalNode } from '../broker/local-node.js';
+import { FAULT_KINDS } from '../scenario/types.js';
 import { account } from '../measure/accounting.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
@@ -49,8 +64,13 @@ export interface FaultSpec {
 export type FaultCellResult = CellResult & { fault: FaultOutcome };
 
 export interface FaultCellOptions {
-  /** The private node the cell runs on; it is killed / restarted by the fault. */
+  /** The private node the cell's clients connect to; killed / restarted by the fault unless target is given. */
   node: LocalNode;
+  /**
+   * Another node of the same cluster, hit by kill9 / restart instead of `node`; the queue is declared
+   * through it, so a quorum queue's leader starts there. Default: node.
+   */
+  target?: LocalNode;
   runId: string;
   window: RunWindow;
   /** 1-based; default 1. */
@@ -101,7 +121,7 @@ export interface ResolvedFault {
  * way in (a quarter of the cell's measured messages, or of its duration).
  */
 export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): ResolvedFault {
-  if (!['kill9', 'restart', 'close-connections'].includes(fault.kind)) throw new Error(`unknown fault kind '${fault.kind}' (expected kill9, restart, close-connections)`);
+  if (!(FAULT_KINDS as readonly string[]).includes(fault.kind)) throw new Error(`unknown fault kind '${fault.kind}' (expected ${FAULT_KINDS.join(', ')})`);
   if ((fault.after ?? 'stop') !== 'stop') throw new Error(`fault.after '${fault.after}' is not supported: producers stop at the fault`);
   if (fault.atMessages !== undefined && fault.atSeconds !== undefined) throw new Error('fault: give atMessages or atSeconds, not both');
   if (fault.atMessages !== undefined && !(Number.isInteger(fault.atMessages) && fault.atMessages >= 0)) throw new Error(`fault.atMessages must be a whole number >= 0, got ${fault.atMessages}`);
@@ -151,21 +171,67 @@ async function connectUntil(adapter: ClientAdapter, url: string, name: string, d
   throw new Error(`broker did not accept a connection again: ${last instanceof Error ? last.message : String(last)}`);
 }
 
-/** Until `rabbitmqctl list_queues` shows the queue, and at least settleMs since declare-ok. */
-async function settleQueue(node: LocalNode, queue: string, declaredAt: number, settleMs: number): Promise<void> {
+/**
+ * Until `rabbitmqctl list_queues` shows the queue, and at least settleMs since declare-ok. Resolves
+ * with the queue's leader node for quorum and stream queues (null for classic ones).
+ */
+async function settleQueue(node: LocalNode, queue: string, declaredAt: number, settleMs: number, withLeader: boolean): Promise<string | null> {
   const deadline = Date.now() + 30_000;
+  let leader: string | null = null;
   while (true) {
-    const out = await node.ctl(['list_queues', '--quiet', '--no-table-headers', 'name'], 20_000);
-    if (out.split('\n').some((line) => line.trim() === queue)) break;
+    const out = await node.ctl(['list_queues', '--quiet', '--no-table-headers', 'name', ...(withLeader ? ['leader'] : [])], 20_000);
+    const row = out.split('\n').map((line) => line.trim().split('\t')).find((fields) => fields[0] === queue);
+    if (row) {
+      leader = row[1]?.trim() || null;
+      break;
+    }
     if (Date.now() > deadline) throw new Error(`queue ${queue} not listed by rabbitmqctl list_queues 30 s after declare`);
     await sleep(200);
   }
   const left = declaredAt + settleMs - Date.now();
   if (left > 0) await sleep(left);
+  return leader;
 }
 
-async function inject(node: LocalNode, kind: FaultKind): Promise<void> {
+/**
+ * The broker-side ids of the connections named `names` (client property connection_name), from
+ * `rabbitmqctl list_connections pid client_properties`. Throws if one is not there.
+ */
+export async function connectionPids(node: LocalNode, names: string[]): Promise<string[]> {
+  const out = await node.ctl(['list_connections', '--quiet', '--no-table-headers', 'pid', 'client_properties'], 20_000);
+  const byName = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const pid = /^(<[^>]+>)/.exec(line)?.[1];
+    const name = /\{"connection_name","((?:[^"\\]|\\.)*)"\}/.exec(line)?.[1];
+    if (pid && name !== undefined) byName.set(name, pid);
+  }
+  return names.map((name) => {
+    const pid = byName.get(name);
+    if (!pid) throw new Error(`no connection named '${name}' in rabbitmqctl list_connections on ${node.nodeName}`);
+    return pid;
+  });
+}
+
+/** The connection name a cell's worker connects with (worker.ts). */
+function workerConnectionName(cell: Cell, role: 'producer' | 'consumer', index: number): string {
+  return `ackbench ${cell.id} ${role} ${index}`;
+}
+
+interface InjectContext {
+  /** kill-consumer: the consumer workers to halt, and their connections on the broker. */
+  consumers: CellWorker[];
+  consumerPids: string[];
+  /** The node clients connect to (where kill-consumer closes connections). */
+  node: LocalNode;
+}
+
+async function inject(node: LocalNode, kind: FaultKind, context: InjectContext): Promise<void> {
   switch (kind) {
+    case 'kill-consumer':
+      // The consumers die first (in the same instant), then the broker learns it by their connections closing.
+      for (const c of context.consumers) Atomics.store(c.counters, COUNTER.halt, 1);
+      await Promise.all(context.consumerPids.map((pid) => context.node.ctl(['close_connection', pid, FAULT_REASON])));
+      return;
     case 'kill9':
       await node.kill9();
       await node.start();
@@ -177,7 +243,7 @@ async function inject(node: LocalNode, kind: FaultKind): Promise<void> {
       await node.start();
       return;
     case 'close-connections':
-      await node.ctl(['close_all_connections', FAULT_REASON]);
+      await context.node.ctl(['close_all_connections', FAULT_REASON]);
       return;
   }
 }
@@ -211,8 +277,10 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     return { ...notRunResult(cell, repetition, 'failed', (err as Error).message), fault: emptyOutcome({ kind: fault.kind, after: 'stop', atMessages: null, atSeconds: null }) };
   }
   const outcome = emptyOutcome(spec);
-  const unsupported = unsupportedReason(cell);
+  const unsupported = unsupportedReason(cell) ?? (spec.kind === 'kill-consumer' && cell.consumers === 0 ? 'kill-consumer needs consumers (this cell has none)' : null);
   if (unsupported) return { ...notRunResult(cell, repetition, 'unsupported', unsupported), fault: outcome };
+  const target = options.target ?? node;
+  if (spec.kind === 'kill9' || spec.kind === 'restart') outcome.node = target.nodeName;
 
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
@@ -233,12 +301,14 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
   let stage = 'starting the node';
   try {
     if (!node.running) await node.start();
+    if (!target.running) await target.start();
     const adapter = await loadAdapter(cell.client);
-    admin = await adapter.connect(url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
+    // Declared through the target node: a quorum or stream queue's leader starts on the declaring client's node.
+    admin = await adapter.connect(target.url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
     adminChannel = await admin.openChannel();
     await adminChannel.deleteQueue(queue);
     await adminChannel.declareQueue(queue, cell.queue);
-    const settled = settleQueue(node, queue, Date.now(), settleMs);
+    const settled = settleQueue(node, queue, Date.now(), settleMs, cell.queue !== 'classic');
     settled.catch(() => undefined); // awaited below, after the workers start
 
     const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
@@ -270,7 +340,12 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       await adminChannel.purgeQueue(queue);
     }
     stage = 'waiting for the queue to settle';
-    await bounded(settled);
+    const leader = await bounded(settled);
+    if (cell.queue !== 'classic') outcome.leader = leader;
+    const consumerPids =
+      spec.kind === 'kill-consumer'
+        ? await bounded(connectionPids(node, consumers.map((_, i) => workerConnectionName(cell, 'consumer', i))))
+        : [];
     // The admin connection would die with the fault; a new one is opened after recovery.
     await closeAdmin();
 
@@ -309,14 +384,28 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       })(),
     );
     outcome.injectedAtNs = nowNs();
-    outcome.sentAtInjection = sum(producers, COUNTER.sent);
+    const atFault = snapshot();
+    outcome.sentAtInjection = atFault.sent;
+    const beforeSeconds = (outcome.injectedAtNs - goNs) / 1e9;
+    const rate = (n: number) => (beforeSeconds > 0 ? Math.round((n / beforeSeconds) * 10) / 10 : 0);
+    outcome.beforeFault = {
+      seconds: Math.round(beforeSeconds * 1000) / 1000,
+      sentPerS: rate(atFault.sent),
+      confirmedPerS: cell.publish.kind === 'none' ? null : rate(atFault.confirmed),
+      consumedPerS: cell.consumers > 0 ? rate(atFault.consumed) : null,
+    };
     stage = `injecting the fault (${spec.kind})`;
-    await bounded(inject(node, spec.kind));
+    await bounded(inject(target, spec.kind, { consumers, consumerPids, node }));
+    if (spec.kind === 'kill-consumer') outcome.consumersKilled = consumerPids.length;
     stage = 'waiting for the broker to accept connections again';
     // Recovered: the broker accepts a new connection (the fault's own wait already saw one for kill9 / restart).
     admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
     adminChannel = await admin.openChannel();
     outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
+    if (target !== node && cell.queue !== 'classic' && outcome.node) {
+      stage = 'reading the queue leader after the fault';
+      outcome.leaderAfter = await bounded(settleQueue(node, queue, Date.now(), 0, true));
+    }
 
     // Producers end with their connection (after: stop).
     stage = 'waiting for producer reports';

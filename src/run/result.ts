@@ -1,7 +1,7 @@
 // What one measured repetition of a cell produced, and the run file that holds them all.
 // These shapes are the run.json format (DESIGN.md section 6): extend, never rename.
 
-import type { Cell, RunWindow } from '../scenario/types.js';
+import type { Cell, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
 
 /** Integrity counts of one repetition, over measured messages only (warm-up excluded). */
 export interface IntegrityCounts {
@@ -73,7 +73,7 @@ export interface LatencyInterval {
 export type CellStatus = 'ok' | 'failed' | 'unsupported';
 
 /** A fault injected mid-run on a broker the harness owns (DESIGN.md section 4). */
-export type FaultKind = 'kill9' | 'restart' | 'close-connections';
+export type { FaultKind } from '../scenario/types.js';
 
 /**
  * What a fault cell saw, counted as Jepsen's total-queue checker does, over measured messages:
@@ -116,6 +116,28 @@ export interface FaultOutcome {
   duplicated: number;
   /** Received and never attempted: foreign bodies, or sequence numbers no producer sent. */
   unexpected: number;
+  /** The node the fault hit (node name); on a cluster, the one holding the queue's leader. */
+  node?: string;
+  /** Quorum and stream queues: the queue's leader when the fault came (rabbitmqctl list_queues leader). */
+  leader?: string | null;
+  /** On a cluster, when the fault hit the leader's node: the leader after recovery. */
+  leaderAfter?: string | null;
+  /** kill-consumer: consumer connections closed on the broker. */
+  consumersKilled?: number;
+  /**
+   * Rates from the first measured send until the fault (null where undefined: confirmed for `none`,
+   * consumed without consumers): what the cell cost while nothing was wrong.
+   */
+  beforeFault?: { seconds: number; sentPerS: number; confirmedPerS: number | null; consumedPerS: number | null };
+}
+
+/** The broker a fault run owned: a private node or cluster ackbench started, killed and removed. */
+export interface FaultBroker {
+  kind: 'local' | 'cluster';
+  /** Every node, the one clients connect to first. */
+  nodes: Array<{ name: string; amqpPort: number; distPort: number }>;
+  /** Node-level faults (kill9, restart) hit this node. */
+  target: string;
 }
 
 export interface CellResult {
@@ -188,10 +210,20 @@ export interface RunFile {
   complete: boolean;
   startedAt: string;
   finishedAt: string | null;
-  scenario: { name: string; axes: Record<string, string[]>; window: RunWindow };
+  scenario: { name: string; axes: Record<string, string[]>; window: RunWindow; faults?: ScenarioFault[]; nodes?: number };
   environment: Environment | null;
   cells: CellResult[];
   aggregates: CellAggregate[];
   /** Peak resident memory of the harness process (all worker threads) over the run, MiB. */
   peakRssMiB?: number;
+  /** ackbench faults: the private broker the faults were injected on. */
+  faultBroker?: FaultBroker;
+  /**
+   * ackbench run --shard I/N: this directory holds shard `index` of `count` of the run `group`. Counts
+   * are this shard's own (lost / missing / recovered are decided by ackbench merge, from bits/).
+   * `clock` names the monotonic clock of its timestamps (the kernel boot id, else the host name).
+   */
+  shard?: { index: number; count: number; group: string; clock: string };
+  /** ackbench merge: the shard runs this run was merged from, in shard order, and how its windows were taken. */
+  merged?: { group: string; count: number; runIds: string[]; sameClock: boolean };
 }

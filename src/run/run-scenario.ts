@@ -15,6 +15,9 @@ import { writeFileAtomic } from './atomic-write.js';
 import { runCellRepetition, type Progress } from './cell-runner.js';
 import type { CellResult, RunFile } from './result.js';
 import { sweepCells } from './sweep.js';
+import { ControlBus } from './shard-control.js';
+import { runShardCellRepetition } from './shard-runner.js';
+import { bitsFileName, clockDomain, defaultGroup, scenarioFingerprint, type ShardInfo } from './shard.js';
 
 const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
 
@@ -42,6 +45,13 @@ export interface RunOptions {
    * it reached (e.g. 0.1 ... 1), giving the latency-versus-throughput curve (DESIGN.md section 3).
    */
   sweep?: number[];
+  /**
+   * Run shard `index` of `count` (1-based): this agent's share of every cell's producers and consumers,
+   * on queues shared with the other agents of `group` (default: scenario name and count), in step with
+   * them through the control exchange `ackbench.control.<group>` on the broker. `ackbench merge`
+   * combines the agents' directories. Not with `resume` or `sweep`.
+   */
+  shard?: { index: number; count: number; group?: string; joinTimeoutSeconds?: number };
 }
 
 export interface RunOutcome {
@@ -100,13 +110,30 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (!existsSync(file)) throw new UsageError(`--resume ${options.outDir}: no run.json there`);
     previous = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
   }
-  const runId = previous?.runId ?? makeRunId(scenario.name);
+  if (options.shard && options.resume) throw new UsageError('--resume cannot continue a sharded run (--shard): run the shards again');
+  if (options.shard && options.sweep?.length) throw new UsageError('--sweep cannot be combined with --shard: each agent would derive different paced cells');
+  const shardSuffix = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : '';
+  const runId = previous?.runId ?? `${makeRunId(scenario.name)}${shardSuffix}`;
   const dir = resolve(options.outDir ?? join('results', runId));
   ensureWritable(dir);
 
   const clientNames = [...new Set(scenario.cells.map((c) => c.client))];
   const adapters = await Promise.all(clientNames.map(loadAdapter));
   const server = await probeBroker(adapters[0], url);
+
+  let shard: ShardInfo | null = null;
+  let bus: ControlBus | null = null;
+  let clocks: ReadonlyMap<number, string> = new Map();
+  if (options.shard) {
+    shard = { index: options.shard.index, count: options.shard.count, group: options.shard.group ?? defaultGroup(scenario.name, options.shard.count), clock: clockDomain() };
+    bus = await ControlBus.open(url, shard, scenarioFingerprint(scenario), shard.clock);
+    try {
+      clocks = await bus.join((options.shard.joinTimeoutSeconds ?? 120) * 1000, options.signal);
+    } catch (err) {
+      await bus.close();
+      throw err;
+    }
+  }
 
   const done = new Map<string, CellResult>();
   for (const r of previous?.cells ?? []) if (r.status !== 'failed') done.set(`${r.cell.id}#${r.repetition}`, r);
@@ -122,6 +149,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     environment: describeEnvironment(url, server, adapters),
     cells: [],
     aggregates: [],
+    ...(shard ? { shard } : {}),
   };
   emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url) });
 
@@ -143,13 +171,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         continue;
       }
       emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
-      const result = await runCellRepetition(cell, repetition, {
+      const cellOptions = {
         url,
         runId,
         window: scenario.window,
         signal: options.signal,
-        onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
-      });
+        onProgress: (p: Progress) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
+      };
+      let result: CellResult;
+      if (bus && shard) {
+        const outcome = await runShardCellRepetition(cell, repetition, { ...cellOptions, shard, bus, clocks });
+        // The bitsets first: run.json never names a repetition whose bits/ file is missing.
+        if (outcome.bits && !options.signal?.aborted) writeFileAtomic(join(dir, 'bits', bitsFileName(cell.id, repetition)), `${JSON.stringify(outcome.bits)}\n`);
+        result = outcome.result;
+      } else {
+        result = await runCellRepetition(cell, repetition, cellOptions);
+      }
       // An interrupted repetition is not a result: resume runs it again.
       if (options.signal?.aborted) break run;
       run.cells.push(result);
@@ -165,6 +202,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
   }
 
+  // Leaving says so on the control exchange: a peer still waiting on this agent fails at once.
+  if (bus) await bus.close();
   run.aggregates = aggregate(run.cells);
   run.complete = !options.signal?.aborted && run.cells.length === total;
   run.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);

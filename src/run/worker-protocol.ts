@@ -13,8 +13,13 @@ export const COUNTER = {
   blocked: 4,
   /** How many times the broker blocked it. */
   blockedTimes: 5,
+  /**
+   * Set to 1 by the main thread to kill a consumer (fault kill-consumer): it finishes the delivery in
+   * hand without acking it, then processes nothing more, as a consumer process that died would.
+   */
+  halt: 6,
 } as const;
-export const COUNTER_SLOTS = 6;
+export const COUNTER_SLOTS = 7;
 
 export interface WorkerInit {
   role: 'producer' | 'consumer';
@@ -25,6 +30,11 @@ export interface WorkerInit {
   url: string;
   queue: string;
   counters: SharedArrayBuffer;
+  /**
+   * Consumers of a sharded run: producer ids whose send times are on another host's clock, so their
+   * end-to-end latency cannot be measured (counted all the same, not recorded in the histogram).
+   */
+  untimedProducers?: number[];
 }
 
 export type MainToWorker =
@@ -32,7 +42,9 @@ export type MainToWorker =
   /** Consumers: producers are done; finish once `expected` distinct messages arrived or it goes quiet. */
   | { type: 'drain'; expected: number }
   /** Stop publishing now (a signal, or the cell timeout); finish what is in flight. */
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Consumers, while draining: everything sent has arrived (counted over all shards); end now. */
+  | { type: 'finish' };
 
 export interface TransferredBits {
   index: number[];

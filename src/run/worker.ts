@@ -17,10 +17,13 @@ const go = new Promise<void>((r) => (startGo = r));
 let startDrain!: (expected: number) => void;
 const drain = new Promise<number>((r) => (startDrain = r));
 let stopped = false;
+let startFinish!: () => void;
+const finish = new Promise<void>((r) => (startFinish = r));
 
 port.on('message', (m: MainToWorker) => {
   if (m.type === 'go') startGo();
   else if (m.type === 'drain') startDrain(m.expected);
+  else if (m.type === 'finish') startFinish();
   else if (m.type === 'stop') {
     stopped = true;
     startGo();
@@ -67,6 +70,8 @@ async function main(): Promise<void> {
       const report = await runConsumer(connection, init.cell, init.window, init.queue, init.index, counters, {
         go,
         drain,
+        finish,
+        untimedProducers: init.untimedProducers,
         ready: () => post({ type: 'ready' }),
         latency,
       });

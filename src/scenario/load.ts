@@ -8,8 +8,9 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { closest } from './did-you-mean.js';
 import { DEFAULT_AXES, expandMatrix, type Axes } from './matrix.js';
-import { AXES_SCHEMA, AXIS_NAMES, SCENARIO_SCHEMA, TOP_LEVEL_KEYS, type ScenarioFile } from './schema.js';
-import type { RunWindow, Scenario } from './types.js';
+import { canonicalAxisValue, FaultSpellingError, parseFaultSpelling } from './faults.js';
+import { AXES_SCHEMA, AXIS_NAMES, FAULT_KEYS, SCENARIO_SCHEMA, TOP_LEVEL_KEYS, type ScenarioFile } from './schema.js';
+import type { RunWindow, Scenario, ScenarioFault } from './types.js';
 
 export const WINDOW_DEFAULTS = { messages: 10_000, warmupMessages: 1_000, repetitions: 1, cellTimeoutSeconds: 300, drainSeconds: 5 };
 
@@ -21,16 +22,17 @@ export interface ScenarioOverrides {
   warmup?: number;
   repetitions?: number;
   url?: string;
+  /** ackbench faults: a comma list of fault spellings (kill9@2500,kill-consumer@1000) replacing the file's `faults:`. */
+  faults?: string;
 }
 
 function formatIssue(issue: z.core.$ZodIssue, where: string): string {
   const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
   if (issue.code === 'unrecognized_keys') {
-    const parentIsAxes = path === 'axes';
-    const known = parentIsAxes ? AXIS_NAMES : TOP_LEVEL_KEYS;
+    const known = path === 'axes' || path.endsWith('.where') ? AXIS_NAMES : /^faults\[\d+\]$/.test(path) ? FAULT_KEYS : TOP_LEVEL_KEYS;
     const parts = issue.keys.map((k) => {
       const guess = closest(k, known);
-      return `unknown key '${parentIsAxes ? 'axes.' : ''}${k}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
+      return `unknown key '${path ? `${path}.` : ''}${k}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
     });
     return `${where}: ${parts.join('; ')}`;
   }
@@ -78,6 +80,31 @@ function parseAxisOverride(name: keyof Axes, list: string): unknown[] {
   });
 }
 
+/** The file's `faults:` list checked, `at` renamed atMessages, `where:` values in canonical spelling. */
+function faultsOf(file: ScenarioFile): ScenarioFault[] | undefined {
+  return file.faults?.map((f) => ({
+    kind: f.kind,
+    ...(f.at !== undefined ? { atMessages: f.at } : {}),
+    ...(f.atSeconds !== undefined ? { atSeconds: f.atSeconds } : {}),
+    ...(f.where
+      ? { where: Object.fromEntries(Object.entries(f.where).map(([axis, values]) => [axis, (values as unknown[]).map((v) => canonicalAxisValue(axis, v))])) }
+      : {}),
+  }));
+}
+
+function parseFaultOverride(list: string): ScenarioFault[] {
+  const items = list.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new UsageError(`--fault: empty value in '${list}'`);
+  return items.map((item) => {
+    try {
+      return parseFaultSpelling(item);
+    } catch (err) {
+      if (err instanceof FaultSpellingError) throw new UsageError(`--fault: ${err.message}`);
+      throw err;
+    }
+  });
+}
+
 export function loadScenario(path: string | null, overrides: ScenarioOverrides = {}): Scenario {
   const file: ScenarioFile = path ? readScenarioFile(path) : {};
   const axes: Axes = { ...DEFAULT_AXES, ...(file.axes as Partial<Axes>) };
@@ -113,12 +140,16 @@ export function loadScenario(path: string | null, overrides: ScenarioOverrides =
   };
   const cells = expandMatrix(axes);
   const axesLabels = Object.fromEntries(AXIS_NAMES.map((n) => [n, (axes[n] as unknown[]).map(String)]));
+  const faults = overrides.faults !== undefined ? parseFaultOverride(overrides.faults) : faultsOf(file);
   return {
     name: file.name ?? (path ? path.replace(/^.*\//, '').replace(/\.ya?ml$/, '') : 'adhoc'),
     url: overrides.url ?? file.url ?? null,
     window,
     cells,
     axes: axesLabels,
+    ...(faults ? { faults } : {}),
+    ...(file.nodes !== undefined ? { nodes: file.nodes } : {}),
+    ...(file.baseline !== undefined ? { baseline: file.baseline } : {}),
   };
 }
 

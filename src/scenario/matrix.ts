@@ -31,7 +31,9 @@ export const DEFAULT_AXES: Axes = {
 export function cellId(c: Omit<Cell, 'id'>): string {
   // String(1e21) is '1e+21': drop the '+' so ids stay filename-safe for any rate the schema accepts.
   const rate = c.rate === null ? 'max' : `${String(c.rate).replace('+', '')}ps`;
-  return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, rate]
+  // A fault cell ends with its fault, '@' spelled '-at' (kill9@2500 -> kill9-at2500).
+  const fault = c.fault ? [c.fault.replace(/@/g, '-at')] : [];
+  return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, rate, ...fault]
     .join('.')
     .replace(/:/g, '-');
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { HEADER_BYTES } from '../measure/header.js';
 import { CONSUME_SPELLING, ModeSpellingError, parseConsumeMode, parsePublishMode, PUBLISH_SPELLING } from './modes.js';
-import { CLIENTS, DURABILITIES, QUEUE_TYPES } from './types.js';
+import { CLIENTS, DURABILITIES, FAULT_KINDS, QUEUE_TYPES } from './types.js';
 
 /** RabbitMQ 4's default max_message_size; larger bodies are refused by the broker. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -48,6 +48,21 @@ export const AXES_SCHEMA = z
   .strict()
   .partial();
 
+/** One fault of `faults:` (ackbench faults): what, when (messages sent or seconds), and for which cells. */
+const FAULT_OBJECT = z
+  .object({
+    kind: z.enum(FAULT_KINDS),
+    /** Inject once this many measured messages were sent (all producers of the cell). */
+    at: nonNegativeInt.optional(),
+    /** Inject this many seconds into the measured window. */
+    atSeconds: z.number().min(0, 'must not be negative').optional(),
+    /** Only cells with these axis values (same spelling as axes:); every cell when absent. */
+    where: AXES_SCHEMA.optional(),
+  })
+  .strict();
+
+export const FAULT_SCHEMA = FAULT_OBJECT.refine((f) => !(f.at !== undefined && f.atSeconds !== undefined), { message: 'give at (messages sent) or atSeconds, not both' });
+
 const SCENARIO_OBJECT = z
   .object({
     name: z.string().min(1).optional(),
@@ -65,6 +80,12 @@ const SCENARIO_OBJECT = z
     /** Seconds consumers wait with nothing arriving before the drain ends. */
     drain: z.number().positive('must be above 0').optional(),
     axes: AXES_SCHEMA.optional(),
+    /** ackbench faults: the faults each cell runs under, one cell per fault (default: kill9 a quarter of the way in). */
+    faults: z.array(FAULT_SCHEMA, { error: 'expected a list of faults ({ kind, at | atSeconds, where })' }).min(1, 'give at least one fault, or leave faults out').optional(),
+    /** ackbench faults: 1 private node, or a private cluster of 3 (a node-level fault then hits the queue's leader). */
+    nodes: z.union([z.literal(1), z.literal(3)], { error: 'must be 1 (a private node) or 3 (a private cluster)' }).optional(),
+    /** ackbench faults: run each cell once without a fault first, as the throughput baseline. */
+    baseline: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
 
@@ -74,3 +95,4 @@ export type ScenarioFile = z.infer<typeof SCENARIO_SCHEMA>;
 export type AxesInput = z.infer<typeof AXES_SCHEMA>;
 export const AXIS_NAMES = Object.keys(AXES_SCHEMA.shape) as (keyof AxesInput)[];
 export const TOP_LEVEL_KEYS = Object.keys(SCENARIO_OBJECT.shape);
+export const FAULT_KEYS = Object.keys(FAULT_OBJECT.shape);

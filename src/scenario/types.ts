@@ -29,6 +29,21 @@ export type ConsumeMode =
   /** noAck consumption; prefetch 0 means unlimited (ignored by the broker for auto-ack on classic queues) */
   | { ack: 'auto'; prefetch: number };
 
+/** Faults the harness can inject mid-run on a broker it owns (DESIGN.md section 4). */
+export const FAULT_KINDS = ['kill9', 'restart', 'close-connections', 'kill-consumer'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** A fault of a scenario file's `faults:` list, checked. */
+export interface ScenarioFault {
+  kind: FaultKind;
+  /** Inject once this many measured messages were sent (all producers of the cell). */
+  atMessages?: number;
+  /** Inject this long after the measured window opened. */
+  atSeconds?: number;
+  /** Only cells whose axis values are among these (canonical spelling); all cells when absent. */
+  where?: Partial<Record<string, string[]>>;
+}
+
 /** One element of the matrix: everything that varies between measured configurations. */
 export interface Cell {
   /** Stable, filename-safe identifier built from the axis values. */
@@ -44,6 +59,11 @@ export interface Cell {
   consumers: number;
   /** Target messages per second per producer; null = unlimited. */
   rate: number | null;
+  /**
+   * Fault cells only (ackbench faults): the fault injected, spelled as `--fault` takes it, e.g.
+   * `kill9@2500`; the id then ends with it, so one cell under two faults gives two cells.
+   */
+  fault?: string;
 }
 
 /** How long each repetition of a cell runs, and what it waits for. */
@@ -69,4 +89,10 @@ export interface Scenario {
   cells: Cell[];
   /** The axis values as the user spelled them (canonical spelling), for reports. */
   axes: Record<string, string[]>;
+  /** The scenario file's `faults:` list (ackbench faults); empty or absent for a plain run. */
+  faults?: ScenarioFault[];
+  /** Broker nodes ackbench faults starts: 1 (a private node) or 3 (a private cluster); default 1. */
+  nodes?: number;
+  /** ackbench faults: run each cell once without a fault first, as the throughput baseline. */
+  baseline?: boolean;
 }

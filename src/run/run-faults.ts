@@ -1,0 +1,236 @@
+// `ackbench faults`: every cell of a scenario under each of its faults, on a private broker ackbench
+// starts (a node, or a cluster of three), kills and removes; the run directory is written as `run`
+// writes it (run.json with each cell's fault outcome, summary.csv with the fault columns, report).
+//
+// Exit code (DESIGN.md section 7): a fault run measures loss, so a loss is a finding, printed and kept
+// in the files. Only a broken promise fails it (exit 1): confirmed messages lost by a cell whose modes
+// promise none (persistent, confirms or tx, manual ack; run/guarantees.ts), a cell that failed, or
+// messages received that nobody sent.
+
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { describeEnvironment, probeBroker } from '../broker/environment.js';
+import { startLocalCluster, type LocalCluster } from '../broker/local-cluster.js';
+import { liveLocalNodes, type LocalNode } from '../broker/local-node.js';
+import { provisionBroker, type BrokerKind } from '../broker/provision.js';
+import { maskCredentials } from '../broker/url.js';
+import { loadAdapter } from '../clients/registry.js';
+import { writeHistogramFiles } from '../report/csv.js';
+import { faultApplies, faultCell } from '../scenario/faults.js';
+import type { Cell, Scenario, ScenarioFault } from '../scenario/types.js';
+import { aggregate } from '../stats/aggregate.js';
+import { runCellRepetition } from './cell-runner.js';
+import { runFaultCell } from './fault-runner.js';
+import { faultVerdicts } from './guarantees.js';
+import type { CellResult, FaultBroker, RunFile } from './result.js';
+import { writeRunFiles, type RunEvent, type RunOutcome } from './run-scenario.js';
+
+const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
+
+/** When the scenario names no fault: kill -9 a quarter of the way into each cell. */
+export const DEFAULT_FAULTS: ScenarioFault[] = [{ kind: 'kill9' }];
+
+export interface FaultScenarioOptions {
+  /** Output directory; default results/<run-id>. */
+  outDir?: string;
+  /**
+   * Where the broker comes from: local (default; auto means the same here) starts a private node, or
+   * a cluster when the scenario says nodes: 3. url is only accepted for a node this process started
+   * (faults kill the broker: ackbench never kills one it did not start). docker is not supported yet.
+   */
+  broker?: BrokerKind;
+  /** With broker url (or alone): the URL of a private node this process started (startLocalNode). */
+  url?: string;
+  onEvent?: (e: RunEvent) => void;
+  /** Aborting ends the current cell early and stops the run; the private broker is removed all the same. */
+  signal?: AbortSignal;
+  /** Write the HTML report and charts at the end (default true). */
+  report?: boolean;
+}
+
+export interface FaultOutcomeOfRun extends RunOutcome {
+  /** Losses the cells' modes do not promise to avoid: reported, not failures. */
+  findings: string[];
+}
+
+function makeRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}`;
+}
+
+function ensureWritable(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (err) {
+    throw new UsageError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/** The fault cells of a scenario: each cell (base) under each fault that applies to it, fault by fault. */
+export function faultPlan(scenario: Scenario): Array<{ base: Cell; cell: Cell; fault: ScenarioFault }> {
+  const faults = scenario.faults?.length ? scenario.faults : DEFAULT_FAULTS;
+  return faults.flatMap((fault) => scenario.cells.filter((cell) => faultApplies(fault, cell)).map((base) => ({ base, cell: faultCell(base, fault), fault })));
+}
+
+interface Broker {
+  /** Clients connect here. */
+  node: LocalNode;
+  /** kill9 / restart hit this node. */
+  target: LocalNode;
+  cluster: LocalCluster | null;
+  release: () => Promise<void>;
+}
+
+/** Checks the broker options before anything starts (UsageError, exit 2). */
+export function checkFaultBroker(options: Pick<FaultScenarioOptions, 'broker' | 'url'>, scenario: Scenario): LocalNode | null {
+  const kind = options.broker ?? (options.url ? 'url' : 'local');
+  const url = options.url ?? (kind === 'url' ? scenario.url ?? undefined : undefined);
+  if (kind === 'docker') {
+    throw new UsageError('faults --broker docker: not supported yet (faults need a node ackbench can kill -9 and start again); use --broker local, the default');
+  }
+  if (kind === 'url' || url) {
+    const own = url ? liveLocalNodes().find((n) => n.url === url) : undefined;
+    if (!own) {
+      throw new UsageError(
+        `faults${url ? ` --url ${maskCredentials(url)}` : ' --broker url'}: faults kill the broker, so they run only on a private node ackbench starts itself (--broker local, the default); leave out --url`,
+      );
+    }
+    if ((scenario.nodes ?? 1) > 1) throw new UsageError('faults --url: a given node cannot be a cluster; leave out --url to let ackbench start one (nodes: 3)');
+    return own;
+  }
+  return null;
+}
+
+async function provision(options: FaultScenarioOptions, scenario: Scenario): Promise<Broker> {
+  const given = checkFaultBroker(options, scenario);
+  if (given) return { node: given, target: given, cluster: null, release: async () => undefined };
+  if ((scenario.nodes ?? 1) === 3) {
+    const cluster = await startLocalCluster({ size: 3 });
+    // Clients on node 1; node-level faults hit node 2, where each queue is declared (its leader's node).
+    return { node: cluster.nodes[0], target: cluster.nodes[1], cluster, release: () => cluster.destroy() };
+  }
+  const broker = await provisionBroker('local');
+  return { node: broker.node!, target: broker.node!, cluster: null, release: () => broker.release() };
+}
+
+function describeBroker(broker: Broker): FaultBroker {
+  const nodes = broker.cluster ? broker.cluster.nodes : [broker.node];
+  return {
+    kind: broker.cluster ? 'cluster' : 'local',
+    nodes: nodes.map((n) => ({ name: n.nodeName, amqpPort: n.amqpPort, distPort: n.distPort })),
+    target: broker.target.nodeName,
+  };
+}
+
+export async function runFaultScenario(scenario: Scenario, options: FaultScenarioOptions = {}): Promise<FaultOutcomeOfRun> {
+  const emit = options.onEvent ?? (() => undefined);
+  checkFaultBroker(options, scenario);
+  const runId = makeRunId(scenario.name);
+  const dir = resolve(options.outDir ?? join('results', runId));
+  ensureWritable(dir);
+  const plan = faultPlan(scenario);
+  if (plan.length === 0) throw new UsageError(`scenario ${scenario.name}: no cell matches the faults' where: lists`);
+
+  const broker = await provision(options, scenario);
+  try {
+    const clientNames = [...new Set(scenario.cells.map((c) => c.client))];
+    const adapters = await Promise.all(clientNames.map(loadAdapter));
+    const server = await probeBroker(adapters[0], broker.node.url);
+    const run: RunFile = {
+      format: 'ackbench-run/1',
+      runId,
+      ackbenchVersion,
+      complete: false,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      scenario: {
+        name: scenario.name,
+        axes: scenario.axes,
+        window: scenario.window,
+        faults: scenario.faults?.length ? scenario.faults : DEFAULT_FAULTS,
+        nodes: scenario.nodes ?? 1,
+      },
+      environment: describeEnvironment(broker.node.url, server, adapters),
+      cells: [],
+      aggregates: [],
+      faultBroker: describeBroker(broker),
+    };
+    const repetitions = scenario.window.repetitions;
+    // Baselines: each cell that runs under a fault, once without one, for the throughput it costs.
+    const baselineCells = scenario.baseline ? [...new Map(plan.map(({ base }) => [base.id, base])).values()] : [];
+    const total = (baselineCells.length + plan.length) * repetitions;
+    emit({ type: 'run-start', runId, dir, cells: baselineCells.length + plan.length, repetitions, broker: maskCredentials(broker.node.url) });
+
+    let index = 0;
+    const record = (result: CellResult) => {
+      run.cells.push(result);
+      run.aggregates = aggregate(run.cells);
+      writeRunFiles(dir, run);
+      emit({ type: 'cell-result', index, total, result });
+    };
+    run: {
+      for (const cell of baselineCells) {
+        for (let repetition = 1; repetition <= repetitions; repetition++) {
+          if (options.signal?.aborted) break run;
+          index++;
+          emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
+          const result = await runCellRepetition(cell, repetition, {
+            url: broker.node.url,
+            runId,
+            window: scenario.window,
+            signal: options.signal,
+            onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
+          });
+          if (options.signal?.aborted) break run;
+          record(result);
+        }
+      }
+      for (const { cell, fault } of plan) {
+        for (let repetition = 1; repetition <= repetitions; repetition++) {
+          if (options.signal?.aborted) break run;
+          index++;
+          emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
+          const result = await runFaultCell(
+            cell,
+            { kind: fault.kind, atMessages: fault.atMessages, atSeconds: fault.atSeconds },
+            {
+              node: broker.node,
+              target: broker.target,
+              runId,
+              window: scenario.window,
+              repetition,
+              signal: options.signal,
+              onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
+            },
+          );
+          // An interrupted cell is not a result.
+          if (options.signal?.aborted) break run;
+          record(result);
+        }
+      }
+    }
+    run.aggregates = aggregate(run.cells);
+    run.complete = !options.signal?.aborted && run.cells.length === total;
+    run.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+    run.finishedAt = new Date().toISOString();
+    writeHistogramFiles(dir, run.aggregates);
+    writeRunFiles(dir, run);
+    // The broker goes before the report: rendering takes a while, and the node is no longer needed.
+    await broker.release();
+    if (options.report !== false && run.cells.length > 0) {
+      const { writeReport } = await import('../report/index.js');
+      await writeReport(dir);
+    }
+    const { problems, findings } = faultVerdicts(run.cells);
+    emit({ type: 'run-end', dir, complete: run.complete, problems });
+    return { dir, run, problems, findings };
+  } finally {
+    await broker.release();
+  }
+}

@@ -1,0 +1,321 @@
+// One repetition of one cell as one shard of a sharded run (ackbench run --shard I/N): this agent runs
+// its share of the cell's producers (with globally unique producer ids) and consumers, on the queue
+// shared by all N agents, in step with the others through the control exchange (shard-control.ts).
+//
+// Sequence (every wait bounded by the cell timeout, and ended at once when a peer announces `fail`):
+//   shard 1 deletes and declares the shared queue, then announces `queue`; the others wait for it;
+//   start this shard's consumers, then its producers, which publish their warm-up;
+//   with consumers: announce `warm <n>` as this shard's consumers receive warm-up messages, until the
+//     sum over all shards reaches every producer's warm-up (or 15 s); without consumers: shard 1 purges
+//     the queue once every other shard is ready; then announce `ready`;
+//   once all N shards are ready, open the measured window;
+//   when this shard's producers finish, announce `sent <n>`; once all N sent counts are in, the
+//     consumers drain: each shard announces `consumed <n>` as it goes and, when the sum over the
+//     shards reaches the sum of sent, tells its consumers to finish (else they end when it goes quiet);
+//   announce `done`; shard 1 waits for every `done`, counts the queue (publish-only cells) and deletes it.
+//
+// The CellResult is this shard's own view: its sent / confirmed, what its consumers received, rates
+// over its own window. Loss cannot be judged from one shard (a message may have gone to another
+// shard's consumer), so lost / missing / recovered are 0 here; `ackbench merge` decides them from the
+// bitsets this returns for bits/<cell>.r<rep>.json.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadAdapter } from '../clients/registry.js';
+import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
+import { maskCredentials } from '../broker/url.js';
+import { account } from '../measure/accounting.js';
+import { nowNs } from '../measure/clock.js';
+import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
+import type { Cell } from '../scenario/types.js';
+import { CellWorker, latencyIntervals, notRunResult, unsupportedReason, type CellRunOptions } from './cell-runner.js';
+import type { CellResult, IntegrityCounts, TimelinePoint } from './result.js';
+import type { ControlBus } from './shard-control.js';
+import { shareOf, shardQueueName, storeReports, type ShardBitsFile, type ShardInfo, type StoredInterval } from './shard.js';
+import { COUNTER, LATENCY_INTERVAL_MS, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
+
+const CLIENT_BOUND_UTILISATION = 0.9;
+const PACED_SHORTFALL = 0.95;
+/** How long consumers may take to receive the warm-up messages before the window opens anyway. */
+const WARMUP_DRAIN_MS = 15_000;
+/** How often the shared warm-up and drain counts are compared (and this shard's announced). */
+const POLL_MS = 20;
+
+export interface ShardCellOptions extends CellRunOptions {
+  shard: ShardInfo;
+  bus: ControlBus;
+  /** Each shard's clock domain, as announced when the agents joined. */
+  clocks: ReadonlyMap<number, string>;
+}
+
+export interface ShardCellOutcome {
+  result: CellResult;
+  /** The reports' bitsets and timestamps for `ackbench merge`; null when nothing ran. */
+  bits: ShardBitsFile | null;
+}
+
+function sum(workers: CellWorker[], slot: number): number {
+  return workers.reduce((n, w) => n + w.count(slot), 0);
+}
+
+function range(r: { start: number; end: number }): number[] {
+  return Array.from({ length: r.end - r.start }, (_, k) => r.start + k);
+}
+
+/**
+ * This shard's counts: its producers' sent / confirmed / nacked / unknown, and the distinct messages its
+ * consumers received from any shard's producers. lost, missing and recovered need every shard's
+ * bitsets: 0 here, decided by `ackbench merge`. Publish-only cells: `queued` (shard 1) is received.
+ */
+export function shardCounts(cell: Cell, producers: ProducerReport[], consumers: ConsumerReport[], answered: boolean, queued: number | null): IntegrityCounts {
+  const empty = { index: [], words: [] };
+  // One stand-in per global producer id, confirming nothing, so account() counts what was received of each.
+  const everyProducer: ProducerReport[] = Array.from({ length: cell.producers }, (_, index) => ({
+    role: 'producer',
+    index,
+    sent: 0,
+    confirmed: 0,
+    nacked: 0,
+    unknown: 0,
+    confirmedBits: empty,
+    unknownBits: empty,
+    publishHistogram: null,
+    firstSendNs: 0,
+    sendEndNs: 0,
+    lastConfirmNs: 0,
+    busy: 0,
+    error: null,
+  }));
+  const received = account(everyProducer, consumers, answered, cell.consumers === 0 ? (queued ?? 0) : null);
+  const own = account(producers, [], answered, 0);
+  return { ...received, sent: own.sent, confirmed: own.confirmed, nacked: own.nacked, unknown: own.unknown, lost: 0, missing: 0, recovered: 0 };
+}
+
+export async function runShardCellRepetition(cell: Cell, repetition: number, options: ShardCellOptions): Promise<ShardCellOutcome> {
+  const unsupported = unsupportedReason(cell);
+  if (unsupported) return { result: notRunResult(cell, repetition, 'unsupported', unsupported), bits: null };
+
+  const { url, window, shard, bus } = options;
+  const owner = shard.index === 1;
+  const others = bus.all().filter((i) => i !== shard.index);
+  const queue = shardQueueName(shard.group, cell, repetition);
+  const producerIds = range(shareOf(cell.producers, shard.index, shard.count));
+  const consumerIds = range(shareOf(cell.consumers, shard.index, shard.count));
+  // Send times written on another host's clock cannot be compared with ours: no end-to-end latency.
+  const untimedProducers = bus.all().filter((j) => options.clocks.get(j) !== shard.clock).flatMap((j) => range(shareOf(cell.producers, j, shard.count)));
+
+  let admin: AmqpConnection | null = null;
+  let adminChannel: AmqpChannel | null = null;
+  const workers: CellWorker[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const cleanup = new AbortController();
+  let stage = 'connecting';
+  let failAnnounced = false;
+  try {
+    const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
+    const timeout = new Promise<never>((_, reject) => {
+      timers.push(
+        setTimeout(() => {
+          const blocked = sum(workers, COUNTER.blocked) > 0 ? '; the broker was blocking publishers (connection.blocked: a memory or disk alarm)' : '';
+          reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s while ${stage}${blocked}`));
+        }, window.cellTimeoutSeconds * 1000),
+      );
+    });
+    timeout.catch(() => undefined);
+    const aborted = new Promise<never>((_, reject) => {
+      options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true, signal: cleanup.signal });
+    });
+    aborted.catch(() => undefined);
+    // A peer failing the repetition, or leaving before it is done, ends it here at once too.
+    const peers = bus.watch(cell.id, repetition, cleanup.signal);
+    const bounded = <T>(p: Promise<T>) => Promise.race([p, timeout, aborted, peers]);
+    const waitAll = (verb: Parameters<ControlBus['waitAll']>[0], shards?: number[]) => bounded(bus.waitAll(verb, cell.id, repetition, shards, cleanup.signal));
+    const check = () => {
+      const trouble = bus.trouble(cell.id, repetition);
+      if (trouble) throw trouble;
+    };
+    const announce = (verb: Parameters<ControlBus['announce']>[0], arg?: number) => bus.announce(verb, cell.id, repetition, arg);
+
+    if (owner) {
+      const adapter = await loadAdapter(cell.client);
+      admin = await adapter.connect(url, { connectionName: `ackbench ${cell.id} admin (shard 1/${shard.count})`, timeoutMs: 5000 });
+      adminChannel = await admin.openChannel();
+      await adminChannel.deleteQueue(queue);
+      await adminChannel.declareQueue(queue, cell.queue);
+      announce('queue');
+    } else {
+      stage = 'waiting for shard 1 to declare the queue';
+      await waitAll('queue', [1]);
+    }
+
+    stage = 'starting consumers';
+    const base = { cell, window, url, queue };
+    const consumers = consumerIds.map((index) => new CellWorker({ ...base, role: 'consumer', index, untimedProducers }));
+    workers.push(...consumers);
+    await bounded(Promise.all(consumers.map((c) => c.ready())));
+    const producers = producerIds.map((index) => new CellWorker({ ...base, role: 'producer', index }));
+    workers.push(...producers);
+
+    stage = 'warming up';
+    await bounded(Promise.all(producers.map((p) => p.ready())));
+    if (cell.consumers > 0) {
+      const warmupTotal = window.warmupMessages * cell.producers;
+      const until = Math.min(deadline, Date.now() + WARMUP_DRAIN_MS);
+      let announced = -1;
+      for (;;) {
+        const n = sum(consumers, COUNTER.warmupConsumed);
+        if (n !== announced) announce('warm', (announced = n));
+        if (bus.sum('warm', cell.id, repetition) >= warmupTotal || Date.now() >= until) break;
+        check();
+        await bounded(sleep(POLL_MS));
+      }
+    } else if (owner) {
+      // Purge only once every shard's warm-up is in the queue: the window must start empty.
+      stage = 'waiting for every shard to warm up';
+      await waitAll('ready', others);
+      await adminChannel!.purgeQueue(queue);
+    }
+    announce('ready');
+    stage = 'waiting for every shard to be ready';
+    await waitAll('ready');
+
+    const total = window.messages === null ? null : window.messages * producers.length;
+    const cpu0 = process.cpuUsage();
+    const goNs = nowNs();
+    for (const w of workers) w.send({ type: 'go' });
+    options.signal?.addEventListener('abort', () => producers.forEach((p) => p.send({ type: 'stop' })), { once: true, signal: cleanup.signal });
+
+    const timeline: TimelinePoint[] = [];
+    let last = { sent: 0, confirmed: 0, consumed: 0 };
+    const snapshot = () => ({
+      sent: sum(producers, COUNTER.sent),
+      confirmed: sum(producers, COUNTER.confirmed),
+      consumed: sum(consumers, COUNTER.consumed),
+    });
+    timers.push(
+      setInterval(() => {
+        const now = snapshot();
+        timeline.push({ second: timeline.length + 1, sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed });
+        last = now;
+      }, 1000),
+    );
+    if (options.onProgress) {
+      const report = options.onProgress;
+      timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
+    }
+
+    stage = 'publishing the measured window';
+    const producerReports = (await bounded(Promise.all(producers.map((p) => p.report)))) as ProducerReport[];
+    announce(
+      'sent',
+      producerReports.reduce((n, r) => n + r.sent, 0),
+    );
+    stage = 'waiting for every shard to finish sending';
+    const sentBy = await waitAll('sent');
+    const expected = [...sentBy.values()].reduce((n, v) => n + Number(v), 0);
+
+    stage = 'draining consumers';
+    for (const c of consumers) c.send({ type: 'drain', expected });
+    let consumerReports: ConsumerReport[] = [];
+    if (consumers.length > 0) {
+      const reports = Promise.all(consumers.map((c) => c.report)) as Promise<ConsumerReport[]>;
+      let settled = false;
+      reports.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      let announced = -1;
+      let finished = false;
+      while (!settled) {
+        const n = sum(consumers, COUNTER.consumed);
+        if (n !== announced) announce('consumed', (announced = n));
+        if (!finished && bus.sum('consumed', cell.id, repetition) >= expected) {
+          for (const c of consumers) c.send({ type: 'finish' });
+          finished = true;
+        }
+        check();
+        await bounded(Promise.race([reports, sleep(POLL_MS)]));
+      }
+      consumerReports = await bounded(reports);
+      const n = sum(consumers, COUNTER.consumed);
+      if (n !== announced) announce('consumed', n);
+    }
+    announce('done');
+    const endNs = nowNs();
+    const cpu = process.cpuUsage(cpu0);
+    for (const t of timers) clearInterval(t);
+    const now = snapshot();
+    const tail = { sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed };
+    if (tail.sent || tail.confirmed || tail.consumed) timeline.push({ second: timeline.length + 1, ...tail });
+
+    let queued: number | null = null;
+    if (owner) {
+      stage = 'waiting for every shard to finish consuming';
+      await waitAll('done');
+      if (cell.consumers === 0) queued = await adminChannel!.countMessages(queue);
+    }
+
+    const answered = cell.publish.kind !== 'none';
+    const counts = shardCounts(cell, producerReports, consumerReports, answered, queued);
+
+    const startNs = Math.min(...producerReports.map((r) => r.firstSendNs || Infinity));
+    const seconds = (end: number) => (Number.isFinite(startNs) && end > startNs ? (end - startNs) / 1e9 : 0);
+    const sendSeconds = seconds(Math.max(0, ...producerReports.map((r) => r.sendEndNs)));
+    const confirmSeconds = answered ? seconds(Math.max(0, ...producerReports.map((r) => r.lastConfirmNs))) : null;
+    // A shard without producers has no start of its own: its consumers' window starts at its `go`.
+    const consumeStart = Number.isFinite(startNs) ? startNs : goNs;
+    const lastReceive = Math.max(0, ...consumerReports.map((r) => r.lastReceiveNs));
+    const consumeSeconds = cell.consumers > 0 ? (lastReceive > consumeStart ? (lastReceive - consumeStart) / 1e9 : 0) : null;
+    const perSecond = (n: number, s: number | null) => (s ? n / s : s === null ? null : 0);
+
+    const publishHist = mergeEncoded(producerReports.map((r) => r.publishHistogram));
+    const e2eHist = mergeEncoded(consumerReports.map((r) => r.e2eHistogram));
+    const errors = [...producerReports, ...consumerReports].map((r) => r.error).filter((e): e is string => e !== null);
+    const busiest = Math.max(0, ...producerReports.map((r) => r.busy), ...consumerReports.map((r) => r.busy));
+    const intervalCount = Math.max(0, ...workers.map((w) => w.intervals.length));
+    const intervals: StoredInterval[] = Array.from({ length: intervalCount }, (_, i) => {
+      const p = mergeEncoded(producers.map((w) => w.intervals[i]));
+      const e = mergeEncoded(consumers.map((w) => w.intervals[i]));
+      return { interval: i + 1, endSecond: Math.round(((i + 1) * LATENCY_INTERVAL_MS) / 1000), publish: p ? encodeHistogram(p) : null, e2e: e ? encodeHistogram(e) : null };
+    });
+
+    const result: CellResult = {
+      cell,
+      repetition,
+      status: errors.length ? 'failed' : 'ok',
+      ...(errors.length ? { reason: maskCredentials(errors[0]) } : {}),
+      counts,
+      window: { sendSeconds, confirmSeconds, consumeSeconds },
+      rates: {
+        sentPerS: perSecond(counts.sent, sendSeconds) ?? 0,
+        confirmedPerS: answered ? perSecond(counts.confirmed ?? 0, confirmSeconds) : null,
+        consumedPerS: cell.consumers > 0 ? perSecond(counts.received, consumeSeconds) : null,
+      },
+      publishLatency: summarize(publishHist),
+      e2eLatency: summarize(e2eHist),
+      histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
+      clientCpuPct: Math.round(((cpu.user + cpu.system) / ((endNs - goNs) / 1000)) * 1000) / 10,
+      clientBound: cell.rate ? counts.sent < PACED_SHORTFALL * cell.rate * producers.length * sendSeconds : busiest > CLIENT_BOUND_UTILISATION,
+      timeline,
+      latencyIntervals: latencyIntervals(producers, consumers),
+    };
+    if (errors.length) {
+      bus.announce('fail', cell.id, repetition, oneLine(errors[0]));
+      failAnnounced = true;
+    }
+    return { result, bits: storeReports(cell, repetition, shard, producerReports, consumerReports, queued, intervals) };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (!failAnnounced) bus.announce('fail', cell.id, repetition, oneLine(reason));
+    return { result: notRunResult(cell, repetition, 'failed', reason), bits: null };
+  } finally {
+    for (const t of timers) clearInterval(t);
+    cleanup.abort();
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+    if (adminChannel) await adminChannel.deleteQueue(queue).catch(() => undefined);
+    if (admin) await admin.close().catch(() => undefined);
+  }
+}
+
+function oneLine(text: string): string {
+  return maskCredentials(text).replace(/\s+/g, ' ').slice(0, 300);
+}
