@@ -101,7 +101,7 @@ export function guaranteeRows(run: RunFile): GuaranteeRow[] {
   return rows;
 }
 
-const PANEL_WIDTH = 140;
+const PANEL_WIDTH = 160;
 
 export function guaranteesSpec(rows: readonly GuaranteeRow[]): TopLevelSpec {
   const groups = [...new Set(rows.map((row) => row.group))];
@@ -122,7 +122,15 @@ export function guaranteesSpec(rows: readonly GuaranteeRow[]): TopLevelSpec {
         type: 'nominal' as const,
         title: null,
         sort: groups,
-        header: { labelAngle: 0, labelOrient: 'left' as const, labelAlign: 'right' as const, labelLimit: 400, labelFontWeight: 'bold' as const },
+        // One line per part (fault, queue, consume...), so the label column stays narrow.
+        header: {
+          labelAngle: 0,
+          labelOrient: 'left' as const,
+          labelAlign: 'right' as const,
+          labelExpr: "split(datum.value, ' · ')",
+          labelLimit: 220,
+          labelFontWeight: 'bold' as const,
+        },
       }
     : null;
   const x = { field: 'publish', type: 'nominal' as const, sort: publishOrder, title: 'publish mode', axis: { labelAngle: -35 } };
@@ -169,7 +177,7 @@ export function guaranteesSpec(rows: readonly GuaranteeRow[]): TopLevelSpec {
         },
         {
           // The number above each bar: a zero has no bar, and a zero is the point.
-          mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 8, color: '#333' },
+          mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 7, color: '#333' },
           encoding: { x, xOffset, text: { field: 'value_label', type: 'nominal' } },
         },
       ],
@@ -186,7 +194,7 @@ export interface GuaranteeTableRow {
   consume: string;
   queue: string;
   fault: string;
-  /** The node the fault hit, and the queue's leader before and after, where known. */
+  /** On a cluster: the node the fault hit, and the queue's leader before and after. */
   node: string | null;
   status: CellResult['status'];
   reason: string | null;
@@ -213,7 +221,8 @@ export function guaranteeTable(run: RunFile): GuaranteeTableRow[] {
         consume: consumeLabel(r.cell.consume),
         queue: r.cell.queue,
         fault: r.cell.fault ?? f.kind,
-        node: f.node ? `${f.node}${leader}` : null,
+        // Worth a line only on a cluster, where which node died (and whether it held the leader) matters.
+        node: f.node && run.faultBroker?.kind === 'cluster' ? `${f.node}${leader}` : null,
         status: r.status,
         reason: r.reason ?? null,
         counts:

@@ -95,6 +95,8 @@ export interface FaultRunOptions extends Omit<FaultCellOptions, 'node' | 'runId'
 
 const DEFAULT_SETTLE_MS = 1000;
 const DEFAULT_RECOVERY_TIMEOUT_MS = 90_000;
+/** How long a cell keeps trying to declare its queue on a node that just came back. */
+const DECLARE_RETRY_MS = 20_000;
 /** How long consumers may take to receive the warm-up messages before the window opens anyway. */
 const WARMUP_DRAIN_MS = 15_000;
 const CLIENT_BOUND_UTILISATION = 0.9;
@@ -304,10 +306,23 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     if (!target.running) await target.start();
     const adapter = await loadAdapter(cell.client);
     // Declared through the target node: a quorum or stream queue's leader starts on the declaring client's node.
-    admin = await adapter.connect(target.url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
-    adminChannel = await admin.openChannel();
-    await adminChannel.deleteQueue(queue);
-    await adminChannel.declareQueue(queue, cell.queue);
+    // A node just started again after the previous cell's fault can refuse a declare for a moment
+    // (404 NOT_FOUND while its queues recover): try again on a fresh connection, for a bounded time.
+    stage = 'declaring the queue';
+    const declareUntil = Date.now() + DECLARE_RETRY_MS;
+    for (;;) {
+      try {
+        admin = await adapter.connect(target.url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
+        adminChannel = await admin.openChannel();
+        await adminChannel.deleteQueue(queue);
+        await adminChannel.declareQueue(queue, cell.queue);
+        break;
+      } catch (err) {
+        await closeAdmin();
+        if (Date.now() > declareUntil || options.signal?.aborted) throw err;
+        await sleep(500);
+      }
+    }
     const settled = settleQueue(node, queue, Date.now(), settleMs, cell.queue !== 'classic');
     settled.catch(() => undefined); // awaited below, after the workers start
 
@@ -415,17 +430,17 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     for (const c of consumers) c.send({ type: 'drain', expected: sent });
     const consumerReports = (await bounded(Promise.all(consumers.map((c) => c.report)))) as ConsumerReport[];
 
-    // Drain: a fresh consumer reads everything left in the queue (the count is a hint to stop early;
-    // otherwise it stops after drainSeconds with nothing arriving).
+    // Drain: a fresh consumer reads everything left in the queue, until it has read every message sent
+    // (a stream, read again from its start) or nothing arrived for drainSeconds. Not until the queue's
+    // message count: right after a restart that count can be short (a quorum queue still recovering,
+    // deliveries of a dead consumer not yet returned), and stopping there would call messages lost.
     stage = 'draining the queue';
-    const queued = await adminChannel.countMessages(queue);
     const drainer = new CellWorker({ ...base, role: 'consumer', index: cell.consumers });
     workers.push(drainer);
     allConsumers.push(drainer);
     await bounded(drainer.ready());
     drainer.send({ type: 'go' });
-    // A stream is read again from its start, and its message count says nothing of what is left.
-    drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : queued });
+    drainer.send({ type: 'drain', expected: sent });
     const drainReport = (await bounded(drainer.report)) as ConsumerReport;
 
     const endNs = nowNs();

@@ -18,7 +18,13 @@ export function lossReason(cell: Cell, fault: FaultOutcome): string {
   const reasons: string[] = [];
   const nodeDied = fault.kind === 'kill9' || fault.kind === 'restart';
   if (cell.durability === 'transient' && nodeDied) reasons.push('transient messages do not survive the node');
-  if (cell.consumers > 0 && cell.consume.ack === 'auto') reasons.push('auto-ack: what was handed to a consumer that died is gone');
+  if (cell.consumers > 0 && cell.consume.ack === 'auto') {
+    reasons.push(
+      fault.kind === 'kill-consumer'
+        ? 'auto-ack: what was handed to a consumer that died is gone'
+        : 'auto-ack: the broker forgets a delivery once sent, and those in flight at the fault never arrived',
+    );
+  }
   if (reasons.length === 0 && cell.durability === 'transient') reasons.push('transient messages are not promised to survive');
   return reasons.join('; ');
 }

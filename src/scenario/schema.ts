@@ -48,6 +48,8 @@ export const AXES_SCHEMA = z
   .strict()
   .partial();
 
+const NODES_MESSAGE = 'must be 1 (a private node) or 3 (a private cluster)';
+
 /** One fault of `faults:` (ackbench faults): what, when (messages sent or seconds), and for which cells. */
 const FAULT_OBJECT = z
   .object({
@@ -83,7 +85,10 @@ const SCENARIO_OBJECT = z
     /** ackbench faults: the faults each cell runs under, one cell per fault (default: kill9 a quarter of the way in). */
     faults: z.array(FAULT_SCHEMA, { error: 'expected a list of faults ({ kind, at | atSeconds, where })' }).min(1, 'give at least one fault, or leave faults out').optional(),
     /** ackbench faults: 1 private node, or a private cluster of 3 (a node-level fault then hits the queue's leader). */
-    nodes: z.union([z.literal(1), z.literal(3)], { error: 'must be 1 (a private node) or 3 (a private cluster)' }).optional(),
+    nodes: z
+      .number({ error: NODES_MESSAGE })
+      .refine((n) => n === 1 || n === 3, { message: NODES_MESSAGE })
+      .optional(),
     /** ackbench faults: run each cell once without a fault first, as the throughput baseline. */
     baseline: z.boolean({ error: 'must be true or false' }).optional(),
   })

@@ -1,41 +1,31 @@
 // Fault injection against a private RabbitMQ node started beside the system one: kill -9 mid-run,
 // then drain, and the Jepsen total-queue counts. Persistent + confirms must lose nothing; transient
-// messages sitting in a queue must be lost (the check can fail). After every test no private broker
-// is left and the system node still answers.
+// messages sitting in a queue must be lost (the check can fail). Consumers killed mid-stream: auto-ack
+// loses what was in flight, manual ack gets it again (duplicates, nothing lost). A quorum queue on a
+// three-node cluster loses nothing confirmed when its leader's node is killed. After every test no
+// private broker is left and the system node still answers.
 
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, test, type TestContext } from 'node:test';
 import { portAnswers, processAlive, startLocalNode, liveLocalNodes, type LocalNode } from '../../src/broker/local-node.js';
+import { startLocalCluster } from '../../src/broker/local-cluster.js';
+import { processesIn } from '../helpers/private-nodes.js';
 import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
 import { DEFAULT_URL } from '../../src/broker/url.js';
 import { runFaultCell, runFaults, type FaultCellResult, type FaultSpec } from '../../src/run/fault-runner.js';
 import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
-import type { Cell, Durability, RunWindow } from '../../src/scenario/types.js';
+import type { Cell, Durability, QueueType, RunWindow } from '../../src/scenario/types.js';
 
 const TEST_TIMEOUT_MS = 90_000;
 
-function cellOf(publish: string, durability: Durability, consumers: number, rate: number | 'unlimited' = 'unlimited'): Cell {
-  const [cell] = expandMatrix({ ...DEFAULT_AXES, publish: [publish], durability: [durability], consumers: [consumers], size: [256], rate: [rate] });
+function cellOf(publish: string, durability: Durability, consumers: number, rate: number | 'unlimited' = 'unlimited', consume = 'manual:100', queue: QueueType = 'classic'): Cell {
+  const [cell] = expandMatrix({ ...DEFAULT_AXES, publish: [publish], durability: [durability], consumers: [consumers], size: [256], rate: [rate], consume: [consume], queue: [queue] });
   return cell;
 }
 
 function windowOf(messages: number): RunWindow {
   return { messages, durationSeconds: null, warmupMessages: 200, repetitions: 1, cellTimeoutSeconds: 75, drainSeconds: 3 };
-}
-
-/** Processes whose working directory is inside dir: a private node's VM and its helpers run there. */
-function processesIn(dir: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readlinkSync(`/proc/${e}/cwd`).startsWith(dir)) out.push(Number(e));
-    } catch {
-      // exited, or not ours to read
-    }
-  }
-  return out;
 }
 
 /** Nodes started by the current test: checked and destroyed after it. */
@@ -139,6 +129,81 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     assert.ok(closed.counts.sent < 20_000, `sent ${closed.counts.sent}: the fault came too late`);
     assert.equal(closed.fault.producersCut, 1);
     assert.ok(n.running, 'close-connections leaves the node running');
+  });
+});
+
+describe('consumers killed mid-stream, and a quorum queue on a cluster losing its leader', { concurrency: false }, () => {
+  afterEach(async () => {
+    const nodes = started;
+    started = [];
+    for (const n of nodes) await n.destroy();
+    for (const n of nodes) {
+      assert.equal(processAlive(n.pid), false, `beam pid ${n.pid} of ${n.nodeName} is gone`);
+      assert.equal(await portAnswers(n.amqpPort), false, `AMQP port ${n.amqpPort} is free`);
+      assert.equal(await portAnswers(n.distPort), false, `dist port ${n.distPort} is free`);
+      assert.equal(existsSync(n.dir), false, `${n.dir} removed`);
+      assert.deepEqual(processesIn(n.dir), [], `no process left running in ${n.dir}`);
+    }
+    assert.equal(liveLocalNodes().length, 0, 'no private node left registered');
+    assert.equal(await amqpReachable(DEFAULT_URL, 5000), true, 'the system node on 5672 still answers');
+  });
+
+  test('kill-consumer: auto-ack loses what the dead consumer was handed; manual ack gets it back as redeliveries, loses nothing', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const n = await node();
+    // Paced (4000/s for 3 s), so the consumer dies while messages still flow to it; persistent + confirms,
+    // so every message is confirmed and any loss is the consumer side's alone.
+    const window = windowOf(12_000);
+    const fault: FaultSpec = { kind: 'kill-consumer', atMessages: 2000 };
+    const runId = `faults-test-${process.pid}`;
+    const auto = await runFaultCell(cellOf('async:100', 'persistent', 1, 4000, 'auto'), fault, { node: n, runId, window });
+    const manual = await runFaultCell(cellOf('async:100', 'persistent', 1, 4000, 'manual:100'), fault, { node: n, runId, window });
+    for (const r of [auto, manual]) {
+      t.diagnostic(`${summary(r)} killed ${r.fault.consumersKilled} redelivered ${r.counts.redelivered}`);
+      assert.equal(r.status, 'ok', r.reason);
+      assert.equal(r.fault.consumersKilled, 1, 'the consumer connection was found by name and closed');
+      assert.equal(r.fault.producersCut, 0, 'producers are not touched');
+      assert.equal(r.counts.sent, 12_000);
+      assert.equal(r.fault.ok, 12_000, 'every message confirmed');
+      assert.equal(r.fault.unknown, 0);
+      assert.equal(r.fault.unexpected, 0);
+      assert.equal(r.fault.attempted, r.fault.ok + r.fault.fail + r.fault.unknown);
+      assert.ok(r.fault.sentAtInjection >= 2000 && r.fault.sentAtInjection < 12_000, 'the consumer died mid-stream');
+      assert.equal(r.fault.lost, r.fault.ok - r.counts.received, 'lost = confirmed and never received by anyone');
+    }
+    // auto-ack: the broker forgot each delivery as it sent it; what the dead consumer never processed is gone.
+    assert.ok(auto.fault.lost > 0, `auto-ack lost ${auto.fault.lost}`);
+    assert.equal(auto.fault.duplicated, 0);
+    // manual ack: the unacked deliveries went back to the queue; the one processed but not acked came back twice.
+    assert.equal(manual.fault.lost, 0);
+    assert.ok(manual.fault.duplicated >= 1, `manual ack duplicated ${manual.fault.duplicated}`);
+    assert.ok(manual.fault.drained > 0, 'a fresh consumer drained the rest');
+    assert.ok(manual.counts.redelivered >= manual.fault.duplicated, 'the drain consumer saw them flagged redelivered');
+  });
+
+  test('quorum queue on a three-node cluster, its leader\'s node killed -9 mid-publish: nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const cluster = await startLocalCluster();
+    started.push(...cluster.nodes);
+    const [first, second] = cluster.nodes;
+    assert.deepEqual((await cluster.runningMembers()).sort(), cluster.nodes.map((n) => n.nodeName).sort());
+    const r = await runFaultCell(cellOf('async:100', 'persistent', 1, 5000, 'manual:100', 'quorum'), { kind: 'kill9', atMessages: 2000 }, {
+      node: first,
+      target: second,
+      runId: `faults-test-${process.pid}`,
+      window: windowOf(10_000),
+    });
+    t.diagnostic(`${summary(r)} leader ${r.fault.leader} -> ${r.fault.leaderAfter}`);
+    assert.equal(r.status, 'ok', r.reason);
+    assert.equal(r.fault.node, second.nodeName, 'the fault hit node 2');
+    assert.equal(r.fault.leader, second.nodeName, 'the queue was declared through node 2, so its leader was there');
+    assert.ok(r.fault.leaderAfter && r.fault.leaderAfter !== second.nodeName, `a new leader was elected: ${r.fault.leaderAfter}`);
+    assert.equal(r.fault.producersCut, 0, 'the clients on node 1 kept their connections');
+    assert.ok(r.fault.sentAtInjection >= 2000 && r.fault.sentAtInjection < 10_000, 'the node died mid-publish');
+    assert.equal(r.fault.attempted, r.fault.ok + r.fault.fail + r.fault.unknown);
+    assert.ok(r.fault.ok > 0);
+    assert.equal(r.fault.lost, 0, 'nothing confirmed is lost');
+    assert.equal(r.fault.unexpected, 0);
+    assert.ok(second.running, 'node 2 was started again');
+    await cluster.destroy();
   });
 });
 
