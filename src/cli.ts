@@ -60,6 +60,7 @@ function brokerKind(value: string | undefined, fallback: BrokerKind): BrokerKind
   return value as BrokerKind;
 }
 
+/** What the axis and window flags replace in the scenario file (both run and faults take them). */
 function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep'>): ScenarioOverrides {
   return {
     axes: {
@@ -170,38 +171,13 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
 }
 
 async function runOnUrl(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
-  const overrides: ScenarioOverrides = {
-    axes: {
-      client: flags.client,
-      durability: flags.durability,
-      publish: flags.publish,
-      consume: flags.consume,
-      queue: flags.queue,
-      size: flags.size,
-      producers: flags.producers,
-      consumers: flags.consumers,
-      rate: flags.rate,
-    },
-    messages: flags.messages,
-    duration: flags.duration,
-    warmup: flags.warmup,
-    repetitions: flags.repetitions,
-    url: flags.url,
-  };
   const resumeDir = flags.resume;
   // A resumed run continues the scenario stored in its run.json unless a scenario file is given.
-  const scenario = resumeDir && !scenarioPath ? scenarioOfRun(resumeDir) : loadScenario(scenarioPath ?? null, overrides);
+  const scenario = resumeDir && !scenarioPath ? scenarioOfRun(resumeDir) : loadScenario(scenarioPath ?? null, overridesOf(flags));
   const view = createConsoleView({ json: Boolean(flags.json) });
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    view.note(`${sig}: stopping after in-flight confirms; run.json keeps every finished cell (again to exit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Not disposed: the handlers stay for the rest of the process, so a Ctrl-C while runCommand releases
+  // a private broker still goes through them (the second exits, and the node's exit hook removes it).
+  const { controller } = interruptible(view.note, 'stopping after in-flight confirms; run.json keeps every finished cell');
   const outcome = await runScenario(scenario, {
     outDir: resumeDir ?? flags.out,
     resume: Boolean(resumeDir),
@@ -217,18 +193,12 @@ async function runOnUrl(scenarioPath: string | undefined, flags: RunFlags): Prom
   return outcome.problems.length ? EXIT.checkFailed : EXIT.ok;
 }
 
-export function buildProgram(): Command {
-  const program = new Command('ackbench')
-    .description('Measures what RabbitMQ delivery guarantees cost, and whether they hold')
-    .version(version)
-    .showHelpAfterError(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => undefined });
-
-  program
-    .command('run')
-    .description('run a scenario matrix against a broker and write results, charts and a report')
-    .argument('[scenario]', 'scenario file (YAML); without one, a single default cell')
+/**
+ * The options `run` and `faults` share: --out, then the axis and window flags (read back by
+ * overridesOf). Only the help of --consumers and --repetitions differs between the two commands.
+ */
+function addScenarioOptions(command: Command, help: { consumers: string; repetitions: string }): Command {
+  return command
     .option('--out <dir>', 'output directory (default results/<run-id>)')
     .option('--client <list>', 'client axis: amqplib, rabbitmq-client')
     .option('--durability <list>', 'durability axis: transient, persistent')
@@ -237,12 +207,27 @@ export function buildProgram(): Command {
     .option('--queue <list>', 'queue axis: classic, quorum, stream')
     .option('--size <list>', 'message sizes in bytes')
     .option('--producers <list>', 'producer counts')
-    .option('--consumers <list>', 'consumer counts (0: publish only; the queue is counted, then purged)')
+    .option('--consumers <list>', help.consumers)
     .option('--rate <list>', 'target msgs/s per producer, or unlimited')
     .option('--messages <n>', 'measured messages per producer', number('--messages'))
     .option('--duration <seconds>', 'measured seconds per producer (instead of --messages)', number('--duration'))
     .option('--warmup <n>', 'warm-up messages per producer (not measured)', number('--warmup'))
-    .option('--repetitions <n>', 'repetitions of each cell', number('--repetitions'))
+    .option('--repetitions <n>', help.repetitions, number('--repetitions'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('ackbench')
+    .description('Measures what RabbitMQ delivery guarantees cost, and whether they hold')
+    .version(version)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+
+  const run = program
+    .command('run')
+    .description('run a scenario matrix against a broker and write results, charts and a report')
+    .argument('[scenario]', 'scenario file (YAML); without one, a single default cell');
+  addScenarioOptions(run, { consumers: 'consumer counts (0: publish only; the queue is counted, then purged)', repetitions: 'repetitions of each cell' })
     .option('--url <url>', 'broker URL (default $AMQP_URL or amqp://guest:guest@127.0.0.1:5672)')
     .option('--json', 'NDJSON events on stdout instead of progress bars')
     .option('--sweep [percents]', 'after each unlimited cell, rerun it paced at these % of its throughput (default 10,25,50,75,90,100)')
@@ -255,24 +240,11 @@ export function buildProgram(): Command {
       process.exitCode = await runCommand(scenarioPath, flags);
     });
 
-  program
+  const faults = program
     .command('faults')
     .description("run a scenario's cells under faults (kill9, restart, close-connections, kill-consumer) on a private broker, and count what was lost, duplicated or never answered")
-    .argument('[scenario]', "scenario file (YAML) with a faults: list; without one, a single default cell under kill9")
-    .option('--out <dir>', 'output directory (default results/<run-id>)')
-    .option('--client <list>', 'client axis: amqplib, rabbitmq-client')
-    .option('--durability <list>', 'durability axis: transient, persistent')
-    .option('--publish <list>', 'publish axis: none, single, batch:N, async:W, tx:N')
-    .option('--consume <list>', 'consume axis: manual[:PREFETCH[:MULTIACK]], auto[:PREFETCH]')
-    .option('--queue <list>', 'queue axis: classic, quorum, stream')
-    .option('--size <list>', 'message sizes in bytes')
-    .option('--producers <list>', 'producer counts')
-    .option('--consumers <list>', 'consumer counts (0: publish only; the queue is drained after the fault)')
-    .option('--rate <list>', 'target msgs/s per producer, or unlimited')
-    .option('--messages <n>', 'measured messages per producer', number('--messages'))
-    .option('--duration <seconds>', 'measured seconds per producer (instead of --messages)', number('--duration'))
-    .option('--warmup <n>', 'warm-up messages per producer (not measured)', number('--warmup'))
-    .option('--repetitions <n>', 'repetitions of each fault cell', number('--repetitions'))
+    .argument('[scenario]', "scenario file (YAML) with a faults: list; without one, a single default cell under kill9");
+  addScenarioOptions(faults, { consumers: 'consumer counts (0: publish only; the queue is drained after the fault)', repetitions: 'repetitions of each fault cell' })
     .option('--fault <list>', "faults replacing the file's: kill9, restart, close-connections, kill-consumer, each optionally @N (messages sent) or @Ss (seconds), e.g. kill9@2500,kill-consumer@1000")
     .option('--nodes <n>', '1: a private node (default); 3: a private cluster, clients on node 1, kill9 / restart hit node 2, where each queue (and a quorum queue\'s leader) starts', number('--nodes'))
     .option('--baseline', 'run each cell once without a fault first: the throughput each mode costs')

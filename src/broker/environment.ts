@@ -3,7 +3,9 @@
 
 import os from 'node:os';
 import type { ClientAdapter, ServerInfo } from '../clients/adapter.js';
+import { loadAdapter } from '../clients/registry.js';
 import type { Environment } from '../run/result.js';
+import type { Cell } from '../scenario/types.js';
 import { describeConnectError } from './connect-error.js';
 import { maskCredentials } from './url.js';
 
@@ -32,4 +34,12 @@ export function describeEnvironment(url: string, server: ServerInfo, clients: Cl
     cpu: { model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
     hostname: os.hostname(),
   };
+}
+
+/** The environment of a run of these cells on the broker at url, probed with the first cell's client. */
+export async function probeEnvironment(url: string, cells: readonly Cell[]): Promise<Environment> {
+  const clientNames = [...new Set(cells.map((c) => c.client))];
+  const adapters = await Promise.all(clientNames.map(loadAdapter));
+  const server = await probeBroker(adapters[0], url);
+  return describeEnvironment(url, server, adapters);
 }

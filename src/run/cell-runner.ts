@@ -1,6 +1,8 @@
 // Runs one repetition of one cell: declares a fresh queue, starts consumers then producers in worker
 // threads, warms up, opens the measured window for all producers at once, drains, and turns the
-// workers' reports into a CellResult. Progress is read from the workers' shared counters.
+// workers' reports into a CellResult (cell-result.ts). Progress is read from the workers' shared counters.
+// The steps the shard and fault runners take the same way are exported: starting the workers, the
+// cell timeout, opening and sampling the measured window.
 
 import { Worker } from 'node:worker_threads';
 import { loadAdapter } from '../clients/registry.js';
@@ -8,17 +10,15 @@ import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
 import { maskCredentials } from '../broker/url.js';
 import { account } from '../measure/accounting.js';
 import { nowNs } from '../measure/clock.js';
-import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
+import { mergeEncoded, summarize, type Histogram } from '../measure/histogram.js';
+import { Timeline, type RunningTotals } from '../measure/timeline.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
-import type { CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
+import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
+import type { CellResult, IntegrityCounts, LatencyInterval } from './result.js';
 import { COUNTER, COUNTER_SLOTS, LATENCY_INTERVAL_MS, type ConsumerReport, type MainToWorker, type ProducerReport, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
 
-/** A worker thread whose event loop was this busy over the window was likely the bottleneck. */
-const CLIENT_BOUND_UTILISATION = 0.9;
-/** A paced cell that sent less than this share of its target rate could not keep up. */
-const PACED_SHORTFALL = 0.95;
 /** How long consumers may take to receive the warm-up messages before the window opens anyway. */
-const WARMUP_DRAIN_MS = 15_000;
+export const WARMUP_DRAIN_MS = 15_000;
 
 export interface Progress {
   sent: number;
@@ -85,19 +85,111 @@ export class CellWorker {
   }
 }
 
-/** Latency per interval of the window, each merged over the workers' interval histograms. */
-export function latencyIntervals(producers: CellWorker[], consumers: CellWorker[]): LatencyInterval[] {
+/** Each interval of the window with the workers' interval histograms merged: producers' publish, consumers' e2e. */
+export function mergedIntervals(producers: CellWorker[], consumers: CellWorker[]): Array<{ interval: number; endSecond: number; publish: Histogram | null; e2e: Histogram | null }> {
   const count = Math.max(0, ...[...producers, ...consumers].map((w) => w.intervals.length));
   return Array.from({ length: count }, (_, i) => ({
     interval: i + 1,
     endSecond: Math.round(((i + 1) * LATENCY_INTERVAL_MS) / 1000),
-    publish: summarize(mergeEncoded(producers.map((w) => w.intervals[i]))),
-    e2e: summarize(mergeEncoded(consumers.map((w) => w.intervals[i]))),
+    publish: mergeEncoded(producers.map((w) => w.intervals[i])),
+    e2e: mergeEncoded(consumers.map((w) => w.intervals[i])),
   }));
 }
 
-function sum(workers: CellWorker[], slot: number): number {
+/** Latency per interval of the window, each merged over the workers' interval histograms. */
+export function latencyIntervals(producers: CellWorker[], consumers: CellWorker[]): LatencyInterval[] {
+  return mergedIntervals(producers, consumers).map((i) => ({ interval: i.interval, endSecond: i.endSecond, publish: summarize(i.publish), e2e: summarize(i.e2e) }));
+}
+
+/** One shared counter (a COUNTER slot) summed over workers. */
+export function sumCounter(workers: CellWorker[], slot: number): number {
   return workers.reduce((n, w) => n + w.count(slot), 0);
+}
+
+/** 0 .. n-1: the worker indices of a cell run on one host. */
+export function indices(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * Starts the consumers and, once every one is ready (awaited through `wait`), the producers, which
+ * begin their warm-up at once. Each worker joins `workers` as it starts, for the caller to terminate.
+ */
+export async function startWorkers(
+  base: Pick<WorkerInit, 'cell' | 'window' | 'url' | 'queue'>,
+  ids: { consumers: number[]; producers: number[] },
+  workers: CellWorker[],
+  wait: (ready: Promise<unknown>) => Promise<unknown>,
+  consumerOnly: Pick<WorkerInit, 'untimedProducers'> = {},
+): Promise<{ consumers: CellWorker[]; producers: CellWorker[] }> {
+  const consumers = ids.consumers.map((index) => new CellWorker({ ...base, role: 'consumer', index, ...consumerOnly }));
+  workers.push(...consumers);
+  await wait(Promise.all(consumers.map((c) => c.ready())));
+  const producers = ids.producers.map((index) => new CellWorker({ ...base, role: 'producer', index }));
+  workers.push(...producers);
+  return { consumers, producers };
+}
+
+/**
+ * Rejects once the cell's timeout has passed, naming the stage it was in and whether the broker was
+ * blocking publishers. The timer joins `timers`, for the caller to clear.
+ */
+export function cellTimeout(window: RunWindow, workers: CellWorker[], stage: () => string, timers: NodeJS.Timeout[]): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    timers.push(
+      setTimeout(() => {
+        const blocked = sumCounter(workers, COUNTER.blocked) > 0 ? '; the broker was blocking publishers (connection.blocked: a memory or disk alarm)' : '';
+        reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s while ${stage()}${blocked}`));
+      }, window.cellTimeoutSeconds * 1000),
+    );
+  });
+}
+
+export interface OpenWindowOptions {
+  window: RunWindow;
+  /** Every worker of the window: all are told to go at once. */
+  workers: CellWorker[];
+  producers: CellWorker[];
+  /** Whose deliveries count as consumed; read at each sample, so a consumer added later counts from then on. */
+  consumers: CellWorker[];
+  /** The sampling intervals are added here, for the caller to clear. */
+  timers: NodeJS.Timeout[];
+  /** The run-wide signal: aborting it stops the producers. */
+  signal?: AbortSignal;
+  /** Removes the listener on `signal` when the repetition ends. */
+  until: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface OpenedWindow {
+  goNs: number;
+  /** process.cpuUsage() when the window opened. */
+  cpu0: NodeJS.CpuUsage;
+  /** Running totals of the window so far, from the shared counters. */
+  snapshot: () => RunningTotals;
+  timeline: Timeline;
+}
+
+/** Opens the measured window for every worker at once, then samples it: the timeline each second, progress every 250 ms. */
+export function openWindow(o: OpenWindowOptions): OpenedWindow {
+  const total = o.window.messages === null ? null : o.window.messages * o.producers.length;
+  const cpu0 = process.cpuUsage();
+  const goNs = nowNs();
+  for (const w of o.workers) w.send({ type: 'go' });
+  o.signal?.addEventListener('abort', () => o.producers.forEach((p) => p.send({ type: 'stop' })), { once: true, signal: o.until });
+
+  const snapshot = () => ({
+    sent: sumCounter(o.producers, COUNTER.sent),
+    confirmed: sumCounter(o.producers, COUNTER.confirmed),
+    consumed: sumCounter(o.consumers, COUNTER.consumed),
+  });
+  const timeline = new Timeline(snapshot);
+  o.timers.push(setInterval(() => timeline.tick(), 1000));
+  if (o.onProgress) {
+    const report = o.onProgress;
+    o.timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
+  }
+  return { goNs, cpu0, snapshot, timeline };
 }
 
 /** A queue name unique to the run, cell and repetition (max 255 bytes in AMQP). */
@@ -156,22 +248,10 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     await adminChannel.declareQueue(queue, cell.queue);
 
     stage = 'starting consumers';
-    const base = { cell, window, url, queue };
-    const consumers = Array.from({ length: cell.consumers }, (_, i) => new CellWorker({ ...base, role: 'consumer', index: i }));
-    workers.push(...consumers);
-    await Promise.all(consumers.map((c) => c.ready()));
-    const producers = Array.from({ length: cell.producers }, (_, i) => new CellWorker({ ...base, role: 'producer', index: i }));
-    workers.push(...producers);
+    const { consumers, producers } = await startWorkers({ cell, window, url, queue }, { consumers: indices(cell.consumers), producers: indices(cell.producers) }, workers, (ready) => ready);
 
     const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
-    const timeout = new Promise<never>((_, reject) => {
-      timers.push(
-        setTimeout(() => {
-          const blocked = sum(workers, COUNTER.blocked) > 0 ? '; the broker was blocking publishers (connection.blocked: a memory or disk alarm)' : '';
-          reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s while ${stage}${blocked}`));
-        }, window.cellTimeoutSeconds * 1000),
-      );
-    });
+    const timeout = cellTimeout(window, workers, () => stage, timers);
     // Listeners on the run-wide signal are removed with this repetition (cleanup aborts them).
     const cleanup = new AbortController();
     cleanups.push(() => cleanup.abort());
@@ -186,37 +266,14 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     if (cell.consumers > 0) {
       const warmupTotal = window.warmupMessages * cell.producers;
       const until = Math.min(deadline, Date.now() + WARMUP_DRAIN_MS);
-      while (sum(consumers, COUNTER.warmupConsumed) < warmupTotal && Date.now() < until) {
+      while (sumCounter(consumers, COUNTER.warmupConsumed) < warmupTotal && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 20));
       }
     } else {
       await adminChannel.purgeQueue(queue);
     }
 
-    const total = window.messages === null ? null : window.messages * cell.producers;
-    const cpu0 = process.cpuUsage();
-    const goNs = nowNs();
-    for (const w of workers) w.send({ type: 'go' });
-    options.signal?.addEventListener('abort', () => producers.forEach((p) => p.send({ type: 'stop' })), { once: true, signal: cleanup.signal });
-
-    const timeline: TimelinePoint[] = [];
-    let last = { sent: 0, confirmed: 0, consumed: 0 };
-    const snapshot = () => ({
-      sent: sum(producers, COUNTER.sent),
-      confirmed: sum(producers, COUNTER.confirmed),
-      consumed: sum(consumers, COUNTER.consumed),
-    });
-    timers.push(
-      setInterval(() => {
-        const now = snapshot();
-        timeline.push({ second: timeline.length + 1, sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed });
-        last = now;
-      }, 1000),
-    );
-    if (options.onProgress) {
-      const report = options.onProgress;
-      timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
-    }
+    const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
 
     stage = 'publishing the measured window';
     const producerReports = (await bounded(Promise.all(producers.map((p) => p.report)))) as ProducerReport[];
@@ -227,48 +284,26 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     const endNs = nowNs();
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
-    const now = snapshot();
-    const tail = { sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed };
-    if (tail.sent || tail.confirmed || tail.consumed) timeline.push({ second: timeline.length + 1, ...tail });
+    timeline.close();
 
     const queued = cell.consumers === 0 ? await adminChannel.countMessages(queue) : null;
     const answered = cell.publish.kind !== 'none';
     const counts = account(producerReports, consumerReports, answered, queued);
+    const measured = measuredWindow(producerReports, consumerReports, { answered, consumed: cell.consumers > 0 });
 
-    const startNs = Math.min(...producerReports.map((r) => r.firstSendNs || Infinity));
-    const seconds = (end: number) => (Number.isFinite(startNs) && end > startNs ? (end - startNs) / 1e9 : 0);
-    const sendSeconds = seconds(Math.max(...producerReports.map((r) => r.sendEndNs)));
-    const confirmSeconds = answered ? seconds(Math.max(...producerReports.map((r) => r.lastConfirmNs))) : null;
-    const consumeSeconds = cell.consumers > 0 ? seconds(Math.max(0, ...consumerReports.map((r) => r.lastReceiveNs))) : null;
-    const perSecond = (n: number, s: number | null) => (s ? n / s : s === null ? null : 0);
-
-    const publishHist = mergeEncoded(producerReports.map((r) => r.publishHistogram));
-    const e2eHist = mergeEncoded(consumerReports.map((r) => r.e2eHistogram));
-    const errors = [...producerReports, ...consumerReports].map((r) => r.error).filter((e): e is string => e !== null);
-    const busiest = Math.max(0, ...producerReports.map((r) => r.busy), ...consumerReports.map((r) => r.busy));
-
-    return {
+    return cellResultFrom({
       cell,
       repetition,
-      status: errors.length ? 'failed' : 'ok',
-      ...(errors.length ? { reason: maskCredentials(errors[0]) } : {}),
       counts,
-      window: { sendSeconds, confirmSeconds, consumeSeconds },
-      rates: {
-        sentPerS: perSecond(counts.sent, sendSeconds) ?? 0,
-        confirmedPerS: answered ? perSecond(counts.confirmed ?? 0, confirmSeconds) : null,
-        consumedPerS: cell.consumers > 0 ? perSecond(counts.received, consumeSeconds) : null,
-      },
-      publishLatency: summarize(publishHist),
-      e2eLatency: summarize(e2eHist),
-      histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
-      clientCpuPct: Math.round(((cpu.user + cpu.system) / ((endNs - goNs) / 1000)) * 1000) / 10,
-      // A paced producer polls its event loop while it waits, so utilisation says nothing there:
-      // a paced cell is client-bound when it fell behind its target rate.
-      clientBound: cell.rate ? counts.sent < PACED_SHORTFALL * cell.rate * cell.producers * sendSeconds : busiest > CLIENT_BOUND_UTILISATION,
-      timeline,
+      window: measured,
+      publishHistograms: producerReports.map((r) => r.publishHistogram),
+      e2eHistograms: consumerReports.map((r) => r.e2eHistogram),
+      failure: firstError([...producerReports, ...consumerReports]),
+      clientCpuPct: cpuPercent(cpu, goNs, endNs),
+      clientBound: clientBound({ rate: cell.rate, producers: cell.producers, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
+      timeline: timeline.points,
       latencyIntervals: latencyIntervals(producers, consumers),
-    };
+    });
   } catch (err) {
     return notRunResult(cell, repetition, 'failed', err instanceof Error ? err.message : String(err));
   } finally {

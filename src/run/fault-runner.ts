@@ -37,16 +37,15 @@
 
 import { loadAdapter } from '../clients/registry.js';
 import type { AmqpChannel, AmqpConnection, ClientAdapter } from '../clients/adapter.js';
-import { maskCredentials } from '../broker/url.js';
 import { startLocalNode, type LocalNode } from '../broker/local-node.js';
 import { FAULT_KINDS } from '../scenario/types.js';
 import { account } from '../measure/accounting.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
-import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
 import type { Cell, RunWindow, Scenario } from '../scenario/types.js';
-import { CellWorker, notRunResult, queueName, unsupportedReason, type Progress } from './cell-runner.js';
-import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts, TimelinePoint } from './result.js';
+import { busiest, cellResultFrom, clientBound, cpuPercent, measuredWindow } from './cell-result.js';
+import { CellWorker, indices, notRunResult, openWindow, queueName, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type Progress } from './cell-runner.js';
+import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts } from './result.js';
 import { COUNTER, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
 
 export type { FaultKind, FaultOutcome } from './result.js';
@@ -97,18 +96,9 @@ const DEFAULT_SETTLE_MS = 1000;
 const DEFAULT_RECOVERY_TIMEOUT_MS = 90_000;
 /** How long a cell keeps trying to declare its queue on a node that just came back. */
 const DECLARE_RETRY_MS = 20_000;
-/** How long consumers may take to receive the warm-up messages before the window opens anyway. */
-const WARMUP_DRAIN_MS = 15_000;
-const CLIENT_BOUND_UTILISATION = 0.9;
-/** A paced cell that sent less than this share of its target rate (until the fault) could not keep up. */
-const PACED_SHORTFALL = 0.95;
 const FAULT_REASON = 'ackbench fault injection';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function sum(workers: CellWorker[], slot: number): number {
-  return workers.reduce((n, w) => n + w.count(slot), 0);
-}
 
 /** A fault spec checked, with its trigger decided. */
 export interface ResolvedFault {
@@ -340,17 +330,13 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
     stage = 'starting consumers';
     const base = { cell, window, url, queue };
-    const consumers = Array.from({ length: cell.consumers }, (_, i) => new CellWorker({ ...base, role: 'consumer', index: i }));
-    workers.push(...consumers);
-    await bounded(Promise.all(consumers.map((c) => c.ready())));
-    const producers = Array.from({ length: cell.producers }, (_, i) => new CellWorker({ ...base, role: 'producer', index: i }));
-    workers.push(...producers);
+    const { consumers, producers } = await startWorkers(base, { consumers: indices(cell.consumers), producers: indices(cell.producers) }, workers, bounded);
     stage = 'warming up';
     await bounded(Promise.all(producers.map((p) => p.ready())));
     if (cell.consumers > 0) {
       const warmupTotal = window.warmupMessages * cell.producers;
       const until = Math.min(deadline, Date.now() + WARMUP_DRAIN_MS);
-      while (sum(consumers, COUNTER.warmupConsumed) < warmupTotal && Date.now() < until) await sleep(20);
+      while (sumCounter(consumers, COUNTER.warmupConsumed) < warmupTotal && Date.now() < until) await sleep(20);
     } else {
       await adminChannel.purgeQueue(queue);
     }
@@ -364,28 +350,9 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     // The admin connection would die with the fault; a new one is opened after recovery.
     await closeAdmin();
 
-    const total = window.messages === null ? null : window.messages * cell.producers;
-    const cpu0 = process.cpuUsage();
-    const goNs = nowNs();
-    for (const w of workers) w.send({ type: 'go' });
-    options.signal?.addEventListener('abort', () => producers.forEach((p) => p.send({ type: 'stop' })), { once: true, signal: cleanup.signal });
-
     // Consumers of the cell: the pre-fault ones, and the drain consumer once it exists.
     const allConsumers = [...consumers];
-    const timeline: TimelinePoint[] = [];
-    let last = { sent: 0, confirmed: 0, consumed: 0 };
-    const snapshot = () => ({ sent: sum(producers, COUNTER.sent), confirmed: sum(producers, COUNTER.confirmed), consumed: sum(allConsumers, COUNTER.consumed) });
-    timers.push(
-      setInterval(() => {
-        const now = snapshot();
-        timeline.push({ second: timeline.length + 1, sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed });
-        last = now;
-      }, 1000),
-    );
-    if (options.onProgress) {
-      const report = options.onProgress;
-      timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
-    }
+    const { goNs, cpu0, snapshot, timeline } = openWindow({ window, workers, producers, consumers: allConsumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
 
     // Wait for the fault point: enough sent, or enough time, or every producer already done.
     let producersDone = false;
@@ -395,7 +362,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     const dueNs = spec.atSeconds !== null ? goNs + spec.atSeconds * 1e9 : Infinity;
     await bounded(
       (async () => {
-        while (!producersDone && !(spec.atMessages !== null && sum(producers, COUNTER.sent) >= spec.atMessages) && nowNs() < dueNs) await sleep(2);
+        while (!producersDone && !(spec.atMessages !== null && sumCounter(producers, COUNTER.sent) >= spec.atMessages) && nowNs() < dueNs) await sleep(2);
       })(),
     );
     outcome.injectedAtNs = nowNs();
@@ -446,9 +413,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     const endNs = nowNs();
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
-    const now = snapshot();
-    const tail = { sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed };
-    if (tail.sent || tail.confirmed || tail.consumed) timeline.push({ second: timeline.length + 1, ...tail });
+    timeline.close();
 
     const answered = cell.publish.kind !== 'none';
     const everyConsumer = [...consumerReports, drainReport];
@@ -478,37 +443,24 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       unexpected: counts.unexpected,
     } satisfies Partial<FaultOutcome>);
 
-    const startNs = Math.min(...producerReports.map((r) => r.firstSendNs || Infinity));
-    const seconds = (end: number) => (Number.isFinite(startNs) && end > startNs ? (end - startNs) / 1e9 : 0);
-    const sendSeconds = seconds(Math.max(...producerReports.map((r) => r.sendEndNs)));
-    const confirmSeconds = answered ? seconds(Math.max(...producerReports.map((r) => r.lastConfirmNs))) : null;
-    const consumeSeconds = seconds(Math.max(0, ...everyConsumer.map((r) => r.lastReceiveNs)));
-    const perSecond = (n: number, s: number | null) => (s ? n / s : s === null ? null : 0);
-    const publishHist = mergeEncoded(producerReports.map((r) => r.publishHistogram));
-    const e2eHist = mergeEncoded(everyConsumer.map((r) => r.e2eHistogram));
-    const busiest = Math.max(0, ...producerReports.map((r) => r.busy), ...consumerReports.map((r) => r.busy));
+    // The drain consumer's deliveries count too, with or without consumers of the cell.
+    const measured = measuredWindow(producerReports, everyConsumer, { answered, consumed: true });
     // Connection errors at the fault are what the cell is about; only the drain consumer's is a failure.
     const failed = drainReport.error;
 
     return {
-      cell,
-      repetition,
-      status: failed ? 'failed' : 'ok',
-      ...(failed ? { reason: maskCredentials(`drain after the fault: ${failed}`) } : {}),
-      counts,
-      window: { sendSeconds, confirmSeconds, consumeSeconds },
-      rates: {
-        sentPerS: perSecond(counts.sent, sendSeconds) ?? 0,
-        confirmedPerS: answered ? perSecond(counts.confirmed ?? 0, confirmSeconds) : null,
-        consumedPerS: perSecond(counts.received, consumeSeconds),
-      },
-      publishLatency: summarize(publishHist),
-      e2eLatency: summarize(e2eHist),
-      histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
-      clientCpuPct: Math.round(((cpu.user + cpu.system) / ((endNs - goNs) / 1000)) * 1000) / 10,
-      // As in runCellRepetition: a paced producer's utilisation says nothing; falling behind the rate does.
-      clientBound: cell.rate ? counts.sent < PACED_SHORTFALL * cell.rate * cell.producers * sendSeconds : busiest > CLIENT_BOUND_UTILISATION,
-      timeline,
+      ...cellResultFrom({
+        cell,
+        repetition,
+        counts,
+        window: measured,
+        publishHistograms: producerReports.map((r) => r.publishHistogram),
+        e2eHistograms: everyConsumer.map((r) => r.e2eHistogram),
+        failure: failed ? `drain after the fault: ${failed}` : null,
+        clientCpuPct: cpuPercent(cpu, goNs, endNs),
+        clientBound: clientBound({ rate: cell.rate, producers: cell.producers, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
+        timeline: timeline.points,
+      }),
       fault: outcome,
     };
   } catch (err) {

@@ -21,13 +21,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { account } from '../measure/accounting.js';
-import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
+import { mergeEncoded, summarize } from '../measure/histogram.js';
 import { readRunFile, RunFileError } from '../report/run-file.js';
 import { writeHistogramFiles } from '../report/csv.js';
 import { aggregate } from '../stats/aggregate.js';
+import { cellResultFrom, measuredWindow, type MeasuredWindow } from './cell-result.js';
 import { notRunResult } from './cell-runner.js';
 import type { CellResult, LatencyInterval, RunFile, TimelinePoint } from './result.js';
-import { problemsOf, writeRunFiles } from './run-scenario.js';
+import { writeRunFiles, writeRunReport } from './run-dir.js';
+import { problemsOf } from './run-scenario.js';
 import { bitsFileName, loadReports, type ShardBitsFile } from './shard.js';
 
 export interface MergeOptions {
@@ -129,47 +131,34 @@ export function mergeRepetition(results: CellResult[], files: ShardBitsFile[], s
   const queued = cell.consumers === 0 ? (files.find((f) => f.queued !== null)?.queued ?? 0) : null;
   const counts = account(producers, consumers, answered, queued);
 
-  let sendSeconds: number;
-  let confirmSeconds: number | null;
-  let consumeSeconds: number | null;
+  let window: MeasuredWindow;
   if (sameClock) {
-    const startNs = Math.min(...producers.map((r) => r.firstSendNs || Infinity));
-    const seconds = (end: number) => (Number.isFinite(startNs) && end > startNs ? (end - startNs) / 1e9 : 0);
-    sendSeconds = seconds(Math.max(0, ...producers.map((r) => r.sendEndNs)));
-    confirmSeconds = answered ? seconds(Math.max(0, ...producers.map((r) => r.lastConfirmNs))) : null;
-    consumeSeconds = cell.consumers > 0 ? seconds(Math.max(0, ...consumers.map((r) => r.lastReceiveNs))) : null;
+    window = measuredWindow(producers, consumers, { answered, consumed: cell.consumers > 0 });
   } else {
     const longest = (pick: (r: CellResult) => number | null) => {
       const values = results.map(pick).filter((v): v is number => v !== null);
       return values.length ? Math.max(...values) : null;
     };
-    sendSeconds = longest((r) => r.window.sendSeconds) ?? 0;
-    confirmSeconds = answered ? (longest((r) => r.window.confirmSeconds) ?? 0) : null;
-    consumeSeconds = cell.consumers > 0 ? (longest((r) => r.window.consumeSeconds) ?? 0) : null;
+    window = {
+      sendSeconds: longest((r) => r.window.sendSeconds) ?? 0,
+      confirmSeconds: answered ? (longest((r) => r.window.confirmSeconds) ?? 0) : null,
+      consumeSeconds: cell.consumers > 0 ? (longest((r) => r.window.consumeSeconds) ?? 0) : null,
+    };
   }
-  const perSecond = (n: number, s: number | null) => (s ? n / s : s === null ? null : 0);
 
-  const publishHist = mergeEncoded(results.map((r) => r.histograms.publish));
-  const e2eHist = mergeEncoded(results.map((r) => r.histograms.e2e));
-  return {
+  return cellResultFrom({
     cell,
     repetition,
-    status: 'ok',
     counts,
-    window: { sendSeconds, confirmSeconds, consumeSeconds },
-    rates: {
-      sentPerS: perSecond(counts.sent, sendSeconds) ?? 0,
-      confirmedPerS: answered ? perSecond(counts.confirmed ?? 0, confirmSeconds) : null,
-      consumedPerS: cell.consumers > 0 ? perSecond(counts.received, consumeSeconds) : null,
-    },
-    publishLatency: summarize(publishHist),
-    e2eLatency: summarize(e2eHist),
-    histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
+    window,
+    publishHistograms: results.map((r) => r.histograms.publish),
+    e2eHistograms: results.map((r) => r.histograms.e2e),
+    failure: null,
     clientCpuPct: Math.max(...results.map((r) => r.clientCpuPct)),
     clientBound: results.some((r) => r.clientBound),
     timeline: sumTimelines(results.map((r) => r.timeline)),
     latencyIntervals: mergeIntervals(files),
-  };
+  });
 }
 
 export async function mergeShards(dirs: string[], options: MergeOptions): Promise<MergeOutcome> {
@@ -235,9 +224,6 @@ export async function mergeShards(dirs: string[], options: MergeOptions): Promis
   };
   writeHistogramFiles(dir, run.aggregates);
   writeRunFiles(dir, run);
-  if (options.report !== false && run.cells.length > 0) {
-    const { writeReport } = await import('../report/index.js');
-    await writeReport(dir);
-  }
+  await writeRunReport(dir, run, options.report);
   return { dir, run, problems: problemsOf(run.cells) };
 }

@@ -7,17 +7,12 @@
 // promise none (persistent, confirms or tx, manual ack; run/guarantees.ts), a cell that failed, or
 // messages received that nobody sent.
 
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { describeEnvironment, probeBroker } from '../broker/environment.js';
+import { probeEnvironment } from '../broker/environment.js';
 import { startLocalCluster, type LocalCluster } from '../broker/local-cluster.js';
 import { liveLocalNodes, type LocalNode } from '../broker/local-node.js';
 import { provisionBroker, type BrokerKind } from '../broker/provision.js';
 import { maskCredentials } from '../broker/url.js';
-import { loadAdapter } from '../clients/registry.js';
-import { writeHistogramFiles } from '../report/csv.js';
 import { faultApplies, faultCell } from '../scenario/faults.js';
 import type { Cell, Scenario, ScenarioFault } from '../scenario/types.js';
 import { aggregate } from '../stats/aggregate.js';
@@ -25,9 +20,8 @@ import { runCellRepetition } from './cell-runner.js';
 import { runFaultCell } from './fault-runner.js';
 import { faultVerdicts } from './guarantees.js';
 import type { CellResult, FaultBroker, RunFile } from './result.js';
-import { writeRunFiles, type RunEvent, type RunOutcome } from './run-scenario.js';
-
-const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
+import { finishRunFiles, makeRunId, newRunFile, prepareRunDir, writeRunFiles, writeRunReport } from './run-dir.js';
+import type { RunEvent, RunOutcome } from './run-scenario.js';
 
 /** When the scenario names no fault: kill -9 a quarter of the way into each cell. */
 export const DEFAULT_FAULTS: ScenarioFault[] = [{ kind: 'kill9' }];
@@ -53,23 +47,6 @@ export interface FaultScenarioOptions {
 export interface FaultOutcomeOfRun extends RunOutcome {
   /** Losses the cells' modes do not promise to avoid: reported, not failures. */
   findings: string[];
-}
-
-function makeRunId(name: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}`;
-}
-
-function ensureWritable(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    const probe = join(dir, `.write-test-${process.pid}`);
-    writeFileSync(probe, '');
-    rmSync(probe);
-  } catch (err) {
-    throw new UsageError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
 }
 
 /** The fault cells of a scenario: each cell (base) under each fault that applies to it, fault by fault. */
@@ -132,33 +109,25 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
   const emit = options.onEvent ?? (() => undefined);
   checkFaultBroker(options, scenario);
   const runId = makeRunId(scenario.name);
-  const dir = resolve(options.outDir ?? join('results', runId));
-  ensureWritable(dir);
+  const dir = prepareRunDir(options.outDir, runId);
   const plan = faultPlan(scenario);
   if (plan.length === 0) throw new UsageError(`scenario ${scenario.name}: no cell matches the faults' where: lists`);
 
   const broker = await provision(options, scenario);
   try {
-    const clientNames = [...new Set(scenario.cells.map((c) => c.client))];
-    const adapters = await Promise.all(clientNames.map(loadAdapter));
-    const server = await probeBroker(adapters[0], broker.node.url);
+    const environment = await probeEnvironment(broker.node.url, scenario.cells);
     const run: RunFile = {
-      format: 'ackbench-run/1',
-      runId,
-      ackbenchVersion,
-      complete: false,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      scenario: {
-        name: scenario.name,
-        axes: scenario.axes,
-        window: scenario.window,
-        faults: scenario.faults?.length ? scenario.faults : DEFAULT_FAULTS,
-        nodes: scenario.nodes ?? 1,
-      },
-      environment: describeEnvironment(broker.node.url, server, adapters),
-      cells: [],
-      aggregates: [],
+      ...newRunFile(
+        runId,
+        {
+          name: scenario.name,
+          axes: scenario.axes,
+          window: scenario.window,
+          faults: scenario.faults?.length ? scenario.faults : DEFAULT_FAULTS,
+          nodes: scenario.nodes ?? 1,
+        },
+        environment,
+      ),
       faultBroker: describeBroker(broker),
     };
     const repetitions = scenario.window.repetitions;
@@ -215,18 +184,10 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
         }
       }
     }
-    run.aggregates = aggregate(run.cells);
-    run.complete = !options.signal?.aborted && run.cells.length === total;
-    run.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-    run.finishedAt = new Date().toISOString();
-    writeHistogramFiles(dir, run.aggregates);
-    writeRunFiles(dir, run);
+    finishRunFiles(dir, run, !options.signal?.aborted && run.cells.length === total);
     // The broker goes before the report: rendering takes a while, and the node is no longer needed.
     await broker.release();
-    if (options.report !== false && run.cells.length > 0) {
-      const { writeReport } = await import('../report/index.js');
-      await writeReport(dir);
-    }
+    await writeRunReport(dir, run, options.report);
     const { problems, findings } = faultVerdicts(run.cells);
     emit({ type: 'run-end', dir, complete: run.complete, problems });
     return { dir, run, problems, findings };

@@ -1,25 +1,21 @@
 // The matrix orchestrator and programmatic API: every cell x repetition in order, outputs rewritten
 // atomically after each one (run.json stays `complete: false` until the end), resumable.
 
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DEFAULT_URL, maskCredentials, parseBrokerUrl } from '../broker/url.js';
-import { describeEnvironment, probeBroker } from '../broker/environment.js';
-import { loadAdapter } from '../clients/registry.js';
+import { probeEnvironment } from '../broker/environment.js';
 import { aggregate } from '../stats/aggregate.js';
-import { summaryCsv, timelineCsv, writeHistogramFiles } from '../report/csv.js';
 import type { Scenario } from '../scenario/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { runCellRepetition, type Progress } from './cell-runner.js';
 import type { CellResult, RunFile } from './result.js';
+import { finishRunFiles, makeRunId, newRunFile, prepareRunDir, writeRunFiles, writeRunReport } from './run-dir.js';
 import { sweepCells } from './sweep.js';
 import { ControlBus } from './shard-control.js';
 import { runShardCellRepetition } from './shard-runner.js';
 import { bitsFileName, clockDomain, defaultGroup, scenarioFingerprint, type ShardInfo } from './shard.js';
-
-const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
 
 export type RunEvent =
   | { type: 'run-start'; runId: string; dir: string; cells: number; repetitions: number; broker: string }
@@ -61,24 +57,6 @@ export interface RunOutcome {
   problems: string[];
 }
 
-function makeRunId(name: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}`;
-}
-
-/** Fails before anything is measured if the directory cannot be created or written. */
-function ensureWritable(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    const probe = join(dir, `.write-test-${process.pid}`);
-    writeFileSync(probe, '');
-    rmSync(probe);
-  } catch (err) {
-    throw new UsageError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-}
-
 export function problemsOf(results: CellResult[]): string[] {
   const problems: string[] = [];
   for (const r of results) {
@@ -90,12 +68,6 @@ export function problemsOf(results: CellResult[]): string[] {
     }
   }
   return problems;
-}
-
-export function writeRunFiles(dir: string, run: RunFile): void {
-  writeFileAtomic(join(dir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
-  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(run));
-  writeFileAtomic(join(dir, 'timeline.csv'), timelineCsv(run));
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
@@ -114,12 +86,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (options.shard && options.sweep?.length) throw new UsageError('--sweep cannot be combined with --shard: each agent would derive different paced cells');
   const shardSuffix = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : '';
   const runId = previous?.runId ?? `${makeRunId(scenario.name)}${shardSuffix}`;
-  const dir = resolve(options.outDir ?? join('results', runId));
-  ensureWritable(dir);
-
-  const clientNames = [...new Set(scenario.cells.map((c) => c.client))];
-  const adapters = await Promise.all(clientNames.map(loadAdapter));
-  const server = await probeBroker(adapters[0], url);
+  const dir = prepareRunDir(options.outDir, runId);
+  const environment = await probeEnvironment(url, scenario.cells);
 
   let shard: ShardInfo | null = null;
   let bus: ControlBus | null = null;
@@ -139,16 +107,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   for (const r of previous?.cells ?? []) if (r.status !== 'failed') done.set(`${r.cell.id}#${r.repetition}`, r);
 
   const run: RunFile = {
-    format: 'ackbench-run/1',
-    runId,
-    ackbenchVersion,
-    complete: false,
-    startedAt: previous?.startedAt ?? new Date().toISOString(),
-    finishedAt: null,
-    scenario: { name: scenario.name, axes: scenario.axes, window: scenario.window },
-    environment: describeEnvironment(url, server, adapters),
-    cells: [],
-    aggregates: [],
+    ...newRunFile(runId, { name: scenario.name, axes: scenario.axes, window: scenario.window }, environment, previous?.startedAt ?? new Date().toISOString()),
     ...(shard ? { shard } : {}),
   };
   emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url) });
@@ -204,16 +163,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 
   // Leaving says so on the control exchange: a peer still waiting on this agent fails at once.
   if (bus) await bus.close();
-  run.aggregates = aggregate(run.cells);
-  run.complete = !options.signal?.aborted && run.cells.length === total;
-  run.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  run.finishedAt = new Date().toISOString();
-  writeHistogramFiles(dir, run.aggregates);
-  writeRunFiles(dir, run);
-  if (options.report !== false && run.cells.length > 0) {
-    const { writeReport } = await import('../report/index.js');
-    await writeReport(dir);
-  }
+  finishRunFiles(dir, run, !options.signal?.aborted && run.cells.length === total);
+  await writeRunReport(dir, run, options.report);
   const problems = problemsOf(run.cells);
   emit({ type: 'run-end', dir, complete: run.complete, problems });
   return { dir, run, problems };

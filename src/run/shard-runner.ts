@@ -25,18 +25,15 @@ import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
 import { maskCredentials } from '../broker/url.js';
 import { account } from '../measure/accounting.js';
 import { nowNs } from '../measure/clock.js';
-import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
+import { encodeHistogram } from '../measure/histogram.js';
 import type { Cell } from '../scenario/types.js';
-import { CellWorker, latencyIntervals, notRunResult, unsupportedReason, type CellRunOptions } from './cell-runner.js';
-import type { CellResult, IntegrityCounts, TimelinePoint } from './result.js';
+import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
+import { cellTimeout, CellWorker, latencyIntervals, mergedIntervals, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type CellRunOptions } from './cell-runner.js';
+import type { CellResult, IntegrityCounts } from './result.js';
 import type { ControlBus } from './shard-control.js';
 import { shareOf, shardQueueName, storeReports, type ShardBitsFile, type ShardInfo, type StoredInterval } from './shard.js';
-import { COUNTER, LATENCY_INTERVAL_MS, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
+import { COUNTER, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
 
-const CLIENT_BOUND_UTILISATION = 0.9;
-const PACED_SHORTFALL = 0.95;
-/** How long consumers may take to receive the warm-up messages before the window opens anyway. */
-const WARMUP_DRAIN_MS = 15_000;
 /** How often the shared warm-up and drain counts are compared (and this shard's announced). */
 const POLL_MS = 20;
 
@@ -51,10 +48,6 @@ export interface ShardCellOutcome {
   result: CellResult;
   /** The reports' bitsets and timestamps for `ackbench merge`; null when nothing ran. */
   bits: ShardBitsFile | null;
-}
-
-function sum(workers: CellWorker[], slot: number): number {
-  return workers.reduce((n, w) => n + w.count(slot), 0);
 }
 
 function range(r: { start: number; end: number }): number[] {
@@ -112,14 +105,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
   let failAnnounced = false;
   try {
     const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
-    const timeout = new Promise<never>((_, reject) => {
-      timers.push(
-        setTimeout(() => {
-          const blocked = sum(workers, COUNTER.blocked) > 0 ? '; the broker was blocking publishers (connection.blocked: a memory or disk alarm)' : '';
-          reject(new Error(`cell timed out after ${window.cellTimeoutSeconds} s while ${stage}${blocked}`));
-        }, window.cellTimeoutSeconds * 1000),
-      );
-    });
+    const timeout = cellTimeout(window, workers, () => stage, timers);
     timeout.catch(() => undefined);
     const aborted = new Promise<never>((_, reject) => {
       options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true, signal: cleanup.signal });
@@ -148,12 +134,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
     }
 
     stage = 'starting consumers';
-    const base = { cell, window, url, queue };
-    const consumers = consumerIds.map((index) => new CellWorker({ ...base, role: 'consumer', index, untimedProducers }));
-    workers.push(...consumers);
-    await bounded(Promise.all(consumers.map((c) => c.ready())));
-    const producers = producerIds.map((index) => new CellWorker({ ...base, role: 'producer', index }));
-    workers.push(...producers);
+    const { consumers, producers } = await startWorkers({ cell, window, url, queue }, { consumers: consumerIds, producers: producerIds }, workers, bounded, { untimedProducers });
 
     stage = 'warming up';
     await bounded(Promise.all(producers.map((p) => p.ready())));
@@ -162,7 +143,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
       const until = Math.min(deadline, Date.now() + WARMUP_DRAIN_MS);
       let announced = -1;
       for (;;) {
-        const n = sum(consumers, COUNTER.warmupConsumed);
+        const n = sumCounter(consumers, COUNTER.warmupConsumed);
         if (n !== announced) announce('warm', (announced = n));
         if (bus.sum('warm', cell.id, repetition) >= warmupTotal || Date.now() >= until) break;
         check();
@@ -178,30 +159,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
     stage = 'waiting for every shard to be ready';
     await waitAll('ready');
 
-    const total = window.messages === null ? null : window.messages * producers.length;
-    const cpu0 = process.cpuUsage();
-    const goNs = nowNs();
-    for (const w of workers) w.send({ type: 'go' });
-    options.signal?.addEventListener('abort', () => producers.forEach((p) => p.send({ type: 'stop' })), { once: true, signal: cleanup.signal });
-
-    const timeline: TimelinePoint[] = [];
-    let last = { sent: 0, confirmed: 0, consumed: 0 };
-    const snapshot = () => ({
-      sent: sum(producers, COUNTER.sent),
-      confirmed: sum(producers, COUNTER.confirmed),
-      consumed: sum(consumers, COUNTER.consumed),
-    });
-    timers.push(
-      setInterval(() => {
-        const now = snapshot();
-        timeline.push({ second: timeline.length + 1, sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed });
-        last = now;
-      }, 1000),
-    );
-    if (options.onProgress) {
-      const report = options.onProgress;
-      timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
-    }
+    const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
 
     stage = 'publishing the measured window';
     const producerReports = (await bounded(Promise.all(producers.map((p) => p.report)))) as ProducerReport[];
@@ -226,7 +184,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
       let announced = -1;
       let finished = false;
       while (!settled) {
-        const n = sum(consumers, COUNTER.consumed);
+        const n = sumCounter(consumers, COUNTER.consumed);
         if (n !== announced) announce('consumed', (announced = n));
         if (!finished && bus.sum('consumed', cell.id, repetition) >= expected) {
           for (const c of consumers) c.send({ type: 'finish' });
@@ -236,16 +194,14 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
         await bounded(Promise.race([reports, sleep(POLL_MS)]));
       }
       consumerReports = await bounded(reports);
-      const n = sum(consumers, COUNTER.consumed);
+      const n = sumCounter(consumers, COUNTER.consumed);
       if (n !== announced) announce('consumed', n);
     }
     announce('done');
     const endNs = nowNs();
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
-    const now = snapshot();
-    const tail = { sent: now.sent - last.sent, confirmed: now.confirmed - last.confirmed, consumed: now.consumed - last.consumed };
-    if (tail.sent || tail.confirmed || tail.consumed) timeline.push({ second: timeline.length + 1, ...tail });
+    timeline.close();
 
     let queued: number | null = null;
     if (owner) {
@@ -256,50 +212,32 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
 
     const answered = cell.publish.kind !== 'none';
     const counts = shardCounts(cell, producerReports, consumerReports, answered, queued);
-
-    const startNs = Math.min(...producerReports.map((r) => r.firstSendNs || Infinity));
-    const seconds = (end: number) => (Number.isFinite(startNs) && end > startNs ? (end - startNs) / 1e9 : 0);
-    const sendSeconds = seconds(Math.max(0, ...producerReports.map((r) => r.sendEndNs)));
-    const confirmSeconds = answered ? seconds(Math.max(0, ...producerReports.map((r) => r.lastConfirmNs))) : null;
     // A shard without producers has no start of its own: its consumers' window starts at its `go`.
-    const consumeStart = Number.isFinite(startNs) ? startNs : goNs;
-    const lastReceive = Math.max(0, ...consumerReports.map((r) => r.lastReceiveNs));
-    const consumeSeconds = cell.consumers > 0 ? (lastReceive > consumeStart ? (lastReceive - consumeStart) / 1e9 : 0) : null;
-    const perSecond = (n: number, s: number | null) => (s ? n / s : s === null ? null : 0);
+    const measured = measuredWindow(producerReports, consumerReports, { answered, consumed: cell.consumers > 0, consumeStartWithoutSendsNs: goNs });
+    const failure = firstError([...producerReports, ...consumerReports]);
+    const intervals: StoredInterval[] = mergedIntervals(producers, consumers).map((i) => ({
+      interval: i.interval,
+      endSecond: i.endSecond,
+      publish: i.publish ? encodeHistogram(i.publish) : null,
+      e2e: i.e2e ? encodeHistogram(i.e2e) : null,
+    }));
 
-    const publishHist = mergeEncoded(producerReports.map((r) => r.publishHistogram));
-    const e2eHist = mergeEncoded(consumerReports.map((r) => r.e2eHistogram));
-    const errors = [...producerReports, ...consumerReports].map((r) => r.error).filter((e): e is string => e !== null);
-    const busiest = Math.max(0, ...producerReports.map((r) => r.busy), ...consumerReports.map((r) => r.busy));
-    const intervalCount = Math.max(0, ...workers.map((w) => w.intervals.length));
-    const intervals: StoredInterval[] = Array.from({ length: intervalCount }, (_, i) => {
-      const p = mergeEncoded(producers.map((w) => w.intervals[i]));
-      const e = mergeEncoded(consumers.map((w) => w.intervals[i]));
-      return { interval: i + 1, endSecond: Math.round(((i + 1) * LATENCY_INTERVAL_MS) / 1000), publish: p ? encodeHistogram(p) : null, e2e: e ? encodeHistogram(e) : null };
-    });
-
-    const result: CellResult = {
+    const result = cellResultFrom({
       cell,
       repetition,
-      status: errors.length ? 'failed' : 'ok',
-      ...(errors.length ? { reason: maskCredentials(errors[0]) } : {}),
       counts,
-      window: { sendSeconds, confirmSeconds, consumeSeconds },
-      rates: {
-        sentPerS: perSecond(counts.sent, sendSeconds) ?? 0,
-        confirmedPerS: answered ? perSecond(counts.confirmed ?? 0, confirmSeconds) : null,
-        consumedPerS: cell.consumers > 0 ? perSecond(counts.received, consumeSeconds) : null,
-      },
-      publishLatency: summarize(publishHist),
-      e2eLatency: summarize(e2eHist),
-      histograms: { publish: publishHist ? encodeHistogram(publishHist) : null, e2e: e2eHist ? encodeHistogram(e2eHist) : null },
-      clientCpuPct: Math.round(((cpu.user + cpu.system) / ((endNs - goNs) / 1000)) * 1000) / 10,
-      clientBound: cell.rate ? counts.sent < PACED_SHORTFALL * cell.rate * producers.length * sendSeconds : busiest > CLIENT_BOUND_UTILISATION,
-      timeline,
+      window: measured,
+      publishHistograms: producerReports.map((r) => r.publishHistogram),
+      e2eHistograms: consumerReports.map((r) => r.e2eHistogram),
+      failure,
+      clientCpuPct: cpuPercent(cpu, goNs, endNs),
+      // Paced, this shard's target is that of its own producers.
+      clientBound: clientBound({ rate: cell.rate, producers: producers.length, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
+      timeline: timeline.points,
       latencyIntervals: latencyIntervals(producers, consumers),
-    };
-    if (errors.length) {
-      bus.announce('fail', cell.id, repetition, oneLine(errors[0]));
+    });
+    if (failure !== null) {
+      bus.announce('fail', cell.id, repetition, oneLine(failure));
       failAnnounced = true;
     }
     return { result, bits: storeReports(cell, repetition, shard, producerReports, consumerReports, queued, intervals) };
