@@ -32,6 +32,7 @@ interface RunFlags {
   queue?: string;
   size?: string;
   producers?: string;
+  channels?: string;
   consumers?: string;
   rate?: string;
   messages?: number;
@@ -71,6 +72,7 @@ function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep'>): ScenarioOverrid
       queue: flags.queue,
       size: flags.size,
       producers: flags.producers,
+      channels: flags.channels,
       consumers: flags.consumers,
       rate: flags.rate,
     },
@@ -118,7 +120,7 @@ async function faultsCommand(scenarioPath: string | undefined, flags: FaultFlags
   try {
     const outcome = await runFaultScenario(scenario, {
       outDir: flags.out,
-      broker: broker === 'auto' ? 'local' : broker,
+      broker,
       url: flags.url,
       onEvent: view.event,
       signal: controller.signal,
@@ -207,6 +209,7 @@ function addScenarioOptions(command: Command, help: { consumers: string; repetit
     .option('--queue <list>', 'queue axis: classic, quorum, stream')
     .option('--size <list>', 'message sizes in bytes')
     .option('--producers <list>', 'producer counts')
+    .option('--channels <list>', 'producer channels per connection: producers share connections, a channel each (default 1: a connection per producer)')
     .option('--consumers <list>', help.consumers)
     .option('--rate <list>', 'target msgs/s per producer, or unlimited')
     .option('--messages <n>', 'measured messages per producer', number('--messages'))
@@ -245,10 +248,13 @@ export function buildProgram(): Command {
     .description("run a scenario's cells under faults (kill9, restart, close-connections, kill-consumer) on a private broker, and count what was lost, duplicated or never answered")
     .argument('[scenario]', "scenario file (YAML) with a faults: list; without one, a single default cell under kill9");
   addScenarioOptions(faults, { consumers: 'consumer counts (0: publish only; the queue is drained after the fault)', repetitions: 'repetitions of each fault cell' })
-    .option('--fault <list>', "faults replacing the file's: kill9, restart, close-connections, kill-consumer, each optionally @N (messages sent) or @Ss (seconds), e.g. kill9@2500,kill-consumer@1000")
+    .option('--fault <list>', "faults replacing the file's: kill9, restart, close-connections, kill-consumer, each optionally @N (messages sent) or @Ss (seconds), then :continue for clients that reconnect with backoff and go on (default :stop, they end at the fault), e.g. kill9@2500,kill9@2500:continue,kill-consumer@1000")
     .option('--nodes <n>', '1: a private node (default); 3: a private cluster, clients on node 1, kill9 / restart hit node 2, where each queue (and a quorum queue\'s leader) starts', number('--nodes'))
     .option('--baseline', 'run each cell once without a fault first: the throughput each mode costs')
-    .option('--broker <kind>', 'local (default; auto is the same): a private node ackbench starts, kills and removes. url and docker are refused: ackbench kills only a broker it started')
+    .option(
+      '--broker <kind>',
+      'local (default): a private node (or cluster, --nodes 3) from the installed rabbitmq-server; docker: a container ackbench starts, kills, restarts and removes (one node; needs a docker engine); auto: local if rabbitmq-server is installed, else docker. url is refused: ackbench kills only a broker it started',
+    )
     .option('--url <url>', 'refused unless it is a private node this process started (programmatic API)')
     .option('--json', 'NDJSON events on stdout instead of progress bars')
     .addOption(new Option('--no-report', 'skip the HTML report and charts'))

@@ -14,8 +14,8 @@
 // - an enabled-plugins file holding `[].` (the system's may enable management on 15672) and our own
 //   plugins-expand dir and feature-flags file.
 //
-// Every private node is registered for cleanup: destroy() normally, a synchronous SIGKILL + rmSync on
-// process exit, and on SIGINT / SIGTERM when nobody else handles them.
+// Every private node is registered for cleanup (cleanup.ts): destroy() normally, a synchronous SIGKILL +
+// rmSync on process exit, and on SIGINT / SIGTERM when nobody else handles them.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ import { delimiter, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { amqplibAdapter } from '../clients/amqplib.js';
 import { BrokerError } from '../errors.js';
+import { trackForCleanup, trackedForCleanup, untrackForCleanup } from './cleanup.js';
+import type { FaultNode } from './fault-node.js';
 
 export interface LocalNodeOptions {
   /** Erlang node name; default `ackbench-<pid>-<n>@localhost`. */
@@ -47,36 +49,17 @@ export interface LocalNodeOptions {
   clusterName?: string;
 }
 
-export interface LocalNode {
-  /** amqp://guest:guest@127.0.0.1:PORT (guest may log in over loopback). */
-  readonly url: string;
-  readonly nodeName: string;
-  readonly amqpPort: number;
+/**
+ * A private node: a FaultNode (fault-node.ts) with its own distribution port and temp dir. kill9 also
+ * waits for the VM's wrapper and helpers to be gone; stop's via 'sigterm' skips the CLI's start-up lag;
+ * destroy removes the temp dir; ctl is `rabbitmqctl -n NODE`; logTail adds the startup output.
+ */
+export interface LocalNode extends FaultNode {
   readonly distPort: number;
   /** The node's temp dir: data, logs, config. */
   readonly dir: string;
   /** The node's main log file. */
   readonly logFile: string;
-  /** OS pid of the node's Erlang VM (beam.smp), of the latest start; stays set after it dies. */
-  readonly pid: number;
-  /** Whether the VM of the latest start is still running. */
-  readonly running: boolean;
-  /** SIGKILL the VM, then wait until it and its wrapper are gone. */
-  kill9(): Promise<void>;
-  /**
-   * Graceful stop, then wait until the VM exits (SIGKILL after a bound). via 'rabbitmqctl' (default):
-   * `rabbitmqctl stop`; via 'sigterm': SIGTERM to the VM, which OTP turns into init:stop(), the same
-   * orderly shutdown, without the CLI's start-up lag (for a fault that must land at a given moment).
-   */
-  stop(options?: { via?: 'rabbitmqctl' | 'sigterm' }): Promise<void>;
-  /** Start again on the same data dir (durable queues, persistent messages survive), same ports. */
-  start(): Promise<void>;
-  /** Kill if running, remove the temp dir. Idempotent. */
-  destroy(): Promise<void>;
-  /** `rabbitmqctl -n NODE ...args`; resolves with stdout, rejects with stderr. */
-  ctl(args: string[], timeoutMs?: number): Promise<string>;
-  /** The last lines of the node's log and of its startup output. */
-  logTail(lines?: number): string;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 90_000;
@@ -166,6 +149,11 @@ export async function freePort(): Promise<number> {
     }
   }
   throw new Error('no free port found on 127.0.0.1');
+}
+
+/** A port from freePort() is no longer held by anything of ours: freePort may hand it out again. */
+export function releasePort(port: number): void {
+  takenPorts.delete(port);
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
@@ -273,39 +261,6 @@ function tailOf(path: string, lines: number): string {
   } catch {
     return '';
   }
-}
-
-// ---- cleanup registry -------------------------------------------------------------------------
-
-const live = new Set<LocalRabbitNode>();
-let hooksInstalled = false;
-
-function cleanupAllSync(): void {
-  for (const node of [...live]) node.destroySync();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  // Someone else (the CLI) handles this signal: let it wind down; 'exit' cleans up what is left.
-  if (process.listenerCount(signal) > 1) return;
-  cleanupAllSync();
-  uninstallHooks();
-  process.kill(process.pid, signal); // default action now that no listener is left
-}
-
-function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', cleanupAllSync);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-}
-
-function uninstallHooks(): void {
-  if (!hooksInstalled) return;
-  hooksInstalled = false;
-  process.off('exit', cleanupAllSync);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
 }
 
 // ---- the node ---------------------------------------------------------------------------------
@@ -426,8 +381,7 @@ class LocalRabbitNode implements LocalNode {
         resolve();
       });
     });
-    live.add(this);
-    installHooks();
+    trackForCleanup(this);
 
     const deadline = Date.now() + this.startTimeoutMs;
     let lastError = '';
@@ -623,10 +577,9 @@ class LocalRabbitNode implements LocalNode {
     } catch {
       // a file still being written by a dying VM; the dir is in tmp
     }
-    takenPorts.delete(this.amqpPort);
-    takenPorts.delete(this.distPort);
-    live.delete(this);
-    if (live.size === 0) uninstallHooks();
+    releasePort(this.amqpPort);
+    releasePort(this.distPort);
+    untrackForCleanup(this);
   }
 }
 
@@ -673,5 +626,5 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
 
 /** Nodes started by this process and not yet destroyed (for tests and diagnostics). */
 export function liveLocalNodes(): LocalNode[] {
-  return [...live];
+  return trackedForCleanup().filter((n): n is LocalRabbitNode => n instanceof LocalRabbitNode);
 }

@@ -1,28 +1,26 @@
 // Where the broker of a run comes from: a URL as given, a private local node started from the
-// installed rabbitmq-server, a docker container started for the run, or (auto) whichever of a URL or a
-// private node is available, with a clear error when none is.
+// installed rabbitmq-server, a docker container started for the run (docker-node.ts), or (auto)
+// whichever of a URL or a private node is available, with a clear error when none is.
 
-import { execFile, execFileSync } from 'node:child_process';
 import { amqplibAdapter } from '../clients/amqplib.js';
 import { BrokerError } from '../errors.js';
-import { findRabbitmqScripts, freePort, startLocalNode, type LocalNode, type LocalNodeOptions } from './local-node.js';
+import { dockerAnswers, startDockerNode } from './docker-node.js';
+import type { FaultNode } from './fault-node.js';
+import { findRabbitmqScripts, startLocalNode, type LocalNodeOptions } from './local-node.js';
 import { DEFAULT_URL, maskCredentials } from './url.js';
 
 export const BROKER_KINDS = ['url', 'local', 'docker', 'auto'] as const;
 export type BrokerKind = (typeof BROKER_KINDS)[number];
 
-/** The image `--broker docker` runs: the one docker/compose.yml names, without the management plugin. */
-export const DOCKER_IMAGE = 'rabbitmq:4.1';
-/** A first start pulls the image and boots the node. */
-const DOCKER_START_TIMEOUT_MS = 180_000;
+export { DOCKER_IMAGE, dockerAnswers } from './docker-node.js';
 
 export interface ProvisionedBroker {
   /** How the broker was provisioned in the end (auto resolves to url or local). */
   kind: 'url' | 'local' | 'docker';
   url: string;
-  /** The private node when kind is 'local' (faults need one), else null. */
-  node: LocalNode | null;
-  /** Stops and removes a private node; nothing for a URL. Idempotent. */
+  /** The private node (kind 'local') or container (kind 'docker') ackbench started, else null. */
+  node: FaultNode | null;
+  /** Stops and removes a private node or container; nothing for a URL. Idempotent. */
   release(): Promise<void>;
 }
 
@@ -53,17 +51,6 @@ export async function amqpReachable(url: string, timeoutMs = AUTO_PROBE_TIMEOUT_
   }
 }
 
-/** Whether a docker engine answers `docker info` (within 5 s). */
-export function dockerAnswers(): Promise<boolean> {
-  return new Promise((resolve) => {
-    try {
-      execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5000 }, (err, stdout) => resolve(!err && stdout.trim() !== ''));
-    } catch {
-      resolve(false);
-    }
-  });
-}
-
 function fromUrl(url: string): ProvisionedBroker {
   return { kind: 'url', url, node: null, release: async () => undefined };
 }
@@ -73,54 +60,16 @@ async function local(options?: LocalNodeOptions): Promise<ProvisionedBroker> {
   return { kind: 'local', url: node.url, node, release: () => node.destroy() };
 }
 
-let containers = 0;
-
-function dockerCommand(args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('docker', args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`docker ${args[0]}: ${(stderr || err.message).trim()}`));
-      else resolve(stdout.trim());
-    });
-  });
-}
-
 /**
- * A throw-away container of DOCKER_IMAGE, its AMQP port published on a free port of 127.0.0.1 only,
- * removed by release() and, failing that, when the process exits.
+ * A container of DOCKER_IMAGE (docker-node.ts), its AMQP port published on a free port of 127.0.0.1
+ * only, removed by release() and, failing that, when the process exits.
  */
 async function docker(): Promise<ProvisionedBroker> {
   if (!(await dockerAnswers())) {
     throw new BrokerError('--broker docker: no docker engine answers `docker info` here; start one, or use --broker local (rabbitmq-server installed) or --url');
   }
-  const port = await freePort();
-  const name = `ackbench-${process.pid}-${++containers}`;
-  const removeSync = () => {
-    try {
-      execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore', timeout: 30_000 });
-    } catch {
-      // already gone
-    }
-  };
-  process.once('exit', removeSync);
-  let released: Promise<void> | null = null;
-  const release = () =>
-    (released ??= (async () => {
-      process.off('exit', removeSync);
-      await dockerCommand(['rm', '-f', name], 60_000).catch(() => undefined);
-    })());
-  const url = `amqp://guest:guest@127.0.0.1:${port}`;
-  try {
-    await dockerCommand(['run', '--detach', '--rm', '--name', name, '--hostname', name, '--publish', `127.0.0.1:${port}:5672`, DOCKER_IMAGE], DOCKER_START_TIMEOUT_MS);
-    const deadline = Date.now() + DOCKER_START_TIMEOUT_MS;
-    while (!(await amqpReachable(url))) {
-      if (Date.now() > deadline) throw new Error(`the container did not accept AMQP on 127.0.0.1:${port} within ${DOCKER_START_TIMEOUT_MS / 1000} s`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  } catch (err) {
-    await release();
-    throw new BrokerError(`--broker docker: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return { kind: 'docker', url, node: null, release };
+  const node = await startDockerNode();
+  return { kind: 'docker', url: node.url, node, release: () => node.destroy() };
 }
 
 /**

@@ -97,11 +97,17 @@ class AmqplibChannel implements AmqpChannel {
 
 class AmqplibConnection implements AmqpConnection {
   private closedByUs = false;
+  /** The socket is gone: close() has nothing left to do (amqplib's would wait for a close-ok forever). */
+  private gone = false;
   readonly server: ServerInfo;
 
-  constructor(private readonly model: ChannelModel) {
+  constructor(
+    private readonly model: ChannelModel,
+    private readonly timeoutMs: number,
+  ) {
     // Without an 'error' listener an EventEmitter error would crash the worker.
     model.on('error', () => undefined);
+    model.on('close', () => (this.gone = true));
     const p = model.connection.serverProperties as Record<string, unknown>;
     this.server = {
       product: String(p.product ?? 'unknown'),
@@ -139,8 +145,15 @@ class AmqplibConnection implements AmqpConnection {
   }
 
   async close(): Promise<void> {
+    if (this.closedByUs || this.gone) return;
     this.closedByUs = true;
-    await this.model.close();
+    // A socket that died without a close event yet (a broker killed mid-run) never answers
+    // connection.close: bound the wait by the connect timeout, then drop the socket.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.timeoutMs)));
+    const late = await Promise.race([this.model.close().then(() => false, () => false), timedOut]).finally(() => clearTimeout(timer));
+    // amqplib keeps the socket as connection.stream (connection.js), absent from its type definitions.
+    if (late) (this.model.connection as unknown as { stream: { destroy(): void } }).stream.destroy();
   }
 }
 
@@ -154,6 +167,6 @@ export const amqplibAdapter: ClientAdapter = {
       noDelay: true,
       clientProperties: { connection_name: options.connectionName },
     });
-    return new AmqplibConnection(model);
+    return new AmqplibConnection(model, options.timeoutMs);
   },
 };

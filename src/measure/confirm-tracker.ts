@@ -111,6 +111,17 @@ export class ConfirmTracker {
     return { unknown, seqs };
   }
 
+  /**
+   * A new channel after abandon(): tags count from 1 again and waits work again. Only once nothing is
+   * outstanding, so no answer of the old channel can be taken for one of the new.
+   */
+  reopen(): void {
+    if (this.outstanding > 0) throw new Error('confirm tracker: reopen with messages outstanding');
+    this.nextTag = 1;
+    this.lowTag = 1;
+    this.failure = null;
+  }
+
   private settleOne(tag: number, ack: boolean, nowNs: number): void {
     const slot = tag % this.capacity;
     const st = this.state[slot];

@@ -2,6 +2,7 @@
 // and only the axes that actually vary in a run spelled out, so labels stay short.
 
 import { consumeLabel, publishLabel } from '../scenario/modes.js';
+import { channelsOf } from '../scenario/matrix.js';
 import { DURABILITIES, PUBLISH_KINDS, type Cell, type PublishMode } from '../scenario/types.js';
 
 /**
@@ -9,7 +10,7 @@ import { DURABILITIES, PUBLISH_KINDS, type Cell, type PublishMode } from '../sce
  * is the fault a cell of ackbench faults ran under ('none' for every cell of a plain run, so it never
  * varies there and never shows).
  */
-export const GROUPING_AXES = ['fault', 'client', 'queue', 'consume', 'size', 'producers', 'consumers', 'rate'] as const;
+export const GROUPING_AXES = ['fault', 'client', 'queue', 'consume', 'size', 'producers', 'channels', 'consumers', 'rate'] as const;
 export type GroupingAxis = (typeof GROUPING_AXES)[number];
 
 function publishParameter(mode: PublishMode): number {
@@ -56,6 +57,10 @@ export function axisValueLabel(cell: Cell, axis: GroupingAxis): string {
       return `${cell.size} B`;
     case 'producers':
       return `${cell.producers} producer${cell.producers === 1 ? '' : 's'}`;
+    case 'channels': {
+      const channels = channelsOf(cell);
+      return channels === 1 ? 'a connection per producer' : `${channels} producer channels per connection`;
+    }
     case 'consumers':
       return `${cell.consumers} consumer${cell.consumers === 1 ? '' : 's'}`;
     case 'rate':
@@ -102,6 +107,7 @@ export function axisColumns(cell: Cell) {
     queue: cell.queue,
     size_bytes: cell.size,
     producers: cell.producers,
+    channels_per_connection: channelsOf(cell),
     consumers: cell.consumers,
     rate_msg_per_s: cell.rate,
     fault: cell.fault ?? null,

@@ -4,6 +4,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { join } from 'node:path';
 import { decodeHistogram, percentileDistribution } from '../measure/histogram.js';
+import { channelsOf } from '../scenario/matrix.js';
 import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
@@ -23,10 +24,11 @@ export const SUMMARY_COLUMNS = [
 /** Empty for cells run without a fault. */
 export const FAULT_COLUMNS = [
   'ok', 'fail', 'fault', 'attempted', 'fault_sent_at', 'fault_node', 'fault_recovery_s', 'fault_producers_cut', 'fault_drained', 'fault_verdict',
+  'fault_after', 'fault_reconnects', 'fault_resume_s',
 ] as const;
 
 export const EXTRA_COLUMNS = [
-  'rate_per_s', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
+  'rate_per_s', 'channels', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
   'publish_count', 'publish_mean_us', 'e2e_count', 'e2e_mean_us',
   'send_window_s', 'confirm_window_s', 'consume_window_s', 'client_bound',
   'sent_per_s_min', 'sent_per_s_max', 'sent_per_s_ci95_low', 'sent_per_s_ci95_high',
@@ -52,6 +54,7 @@ function axisColumns(cell: Cell): Row {
     producers: cell.producers,
     consumers: cell.consumers,
     rate_per_s: cell.rate,
+    channels: channelsOf(cell),
   };
 }
 
@@ -97,6 +100,9 @@ function faultColumns(r: CellResult): Row {
     fault_node: f.node ?? null,
     fault_recovery_s: ran ? round(f.recoverySeconds, 3) : null,
     fault_producers_cut: ran ? f.producersCut : null,
+    fault_after: f.after,
+    fault_reconnects: ran ? f.reconnects : null,
+    fault_resume_s: ran && f.resumeSeconds !== null ? round(f.resumeSeconds, 3) : null,
     fault_drained: ran ? f.drained : null,
     fault_verdict: verdictOf(r),
   };

@@ -196,12 +196,21 @@ export interface GuaranteeTableRow {
   fault: string;
   /** On a cluster: the node the fault hit, and the queue's leader before and after. */
   node: string | null;
+  /** after: continue: how many connections the clients opened again, and when publishing resumed. */
+  resumed: string | null;
   status: CellResult['status'];
   reason: string | null;
   counts: Pick<FaultOutcome, 'attempted' | 'ok' | 'fail' | 'unknown' | 'lost' | 'recovered' | 'duplicated' | 'unexpected'> | null;
   throughput: { value: number; source: ThroughputSource; measure: string } | null;
   promised: boolean;
   verdict: Verdict;
+}
+
+/** `after: continue`: "2 reconnects; publishing again 6.15 s after the fault", or why not. */
+function resumedNote(f: FaultOutcome): string | null {
+  if (f.after !== 'continue') return null;
+  const reconnects = `${f.reconnects} reconnect${f.reconnects === 1 ? '' : 's'}`;
+  return f.resumeSeconds === null ? `${reconnects}; no producer had to publish again` : `${reconnects}; publishing again ${f.resumeSeconds.toFixed(2)} s after the fault`;
 }
 
 export function guaranteeTable(run: RunFile): GuaranteeTableRow[] {
@@ -223,6 +232,7 @@ export function guaranteeTable(run: RunFile): GuaranteeTableRow[] {
         fault: r.cell.fault ?? f.kind,
         // Worth a line only on a cluster, where which node died (and whether it held the leader) matters.
         node: f.node && run.faultBroker?.kind === 'cluster' ? `${f.node}${leader}` : null,
+        resumed: resumedNote(f),
         status: r.status,
         reason: r.reason ?? null,
         counts:

@@ -195,7 +195,8 @@ function guaranteeRowHtml(row: GuaranteeTableRow): SafeHtml {
   const throughput = row.throughput
     ? html`<td class="num">${formatWhole(row.throughput.value)}<br><span class="range">${row.throughput.measure}/s, ${row.throughput.source}</span></td>`
     : html`<td class="num">–</td>`;
-  const note = row.reason || row.node;
+  const facts = [row.node ? `fault hit ${row.node}` : null, row.resumed].filter(Boolean).join('; ');
+  const note = row.reason || facts;
   return html`<tr class="${row.status}${note ? ' has-note' : ''}" data-fault-cell="${row.cellId}">
     <td class="axis">${row.durability}</td><td class="axis">${modeSwatch(row.publish)}${row.publish}</td>
     <td class="axis">${row.consume}</td><td class="axis">${row.queue}</td><td class="axis">${row.fault}</td>
@@ -203,7 +204,7 @@ function guaranteeRowHtml(row: GuaranteeTableRow): SafeHtml {
     ${num(c?.lost, row.verdict === 'promise broken')}${num(c?.recovered)}${num(c?.duplicated)}${num(c?.unexpected, (c?.unexpected ?? 0) > 0)}
     ${throughput}
     <td class="status ${VERDICT_CLASS[row.verdict]}">${row.verdict}${row.promised ? html`<br><span class="flag" title="persistent, confirms or tx, manual ack: no confirmed message may be lost">promised</span>` : ''}</td>
-  </tr>${note ? html`<tr class="note-row ${row.status}"><td colspan="15"><span class="${row.reason ? 'note' : 'meta'}">${row.reason ?? `fault hit ${row.node}`}</span></td></tr>` : ''}`;
+  </tr>${note ? html`<tr class="note-row ${row.status}"><td colspan="15"><span class="${row.reason ? 'note' : 'meta'}">${row.reason ?? facts}</span></td></tr>` : ''}`;
 }
 
 /** The guarantees matrix as a table: one row per fault cell, Jepsen's counts, the cost, the verdict. */

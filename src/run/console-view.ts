@@ -2,6 +2,7 @@
 // otherwise, NDJSON events with --json; then a table of the figures and where the files are.
 
 import cliProgress from 'cli-progress';
+import { channelsOf } from '../scenario/matrix.js';
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { RunEvent } from './run-scenario.js';
 import type { CellResult, RunFile } from './result.js';
@@ -23,7 +24,7 @@ function textTable(header: string[], rows: string[][]): string {
 export function resultTable(run: RunFile): string {
   const header = ['cell', 'status', 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
   const rows = run.cells.map((r: CellResult) => [
-    `${r.cell.client} ${r.cell.durability} ${publishLabel(r.cell.publish)} ${consumeLabel(r.cell.consume)} ${r.cell.queue}${r.cell.producers + r.cell.consumers > 2 ? ` p${r.cell.producers}c${r.cell.consumers}` : ''}${r.cell.rate ? ` @${r.cell.rate}/s` : ''}${run.scenario.window.repetitions > 1 ? ` r${r.repetition}` : ''}`,
+    `${r.cell.client} ${r.cell.durability} ${publishLabel(r.cell.publish)} ${consumeLabel(r.cell.consume)} ${r.cell.queue}${r.cell.producers + r.cell.consumers > 2 ? ` p${r.cell.producers}c${r.cell.consumers}` : ''}${channelsOf(r.cell) > 1 ? ` ch${channelsOf(r.cell)}` : ''}${r.cell.rate ? ` @${r.cell.rate}/s` : ''}${run.scenario.window.repetitions > 1 ? ` r${r.repetition}` : ''}`,
     r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status,
     r.status === 'ok' ? fmt(r.rates.sentPerS) : '',
     fmt(r.rates.confirmedPerS),

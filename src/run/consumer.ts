@@ -2,7 +2,7 @@
 // latency. Runs in a worker until the main thread says the producers are done and it has drained.
 
 import { performance } from 'node:perf_hooks';
-import type { AmqpConnection, DeliveryHandle } from '../clients/adapter.js';
+import type { AmqpChannel, AmqpConnection, DeliveryHandle } from '../clients/adapter.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
 import { readHeader } from '../measure/header.js';
@@ -23,6 +23,11 @@ export interface ConsumerControl {
   finish?: Promise<void>;
   /** Sharded runs: producer ids whose send times are on another clock (no end-to-end latency). */
   untimedProducers?: number[];
+  /**
+   * Fault cells with `after: continue`: a new connection once the old one died (the worker retries
+   * with backoff), or null to end here. Absent: the consumer ends with its connection.
+   */
+  reconnect?: (dead: AmqpConnection) => Promise<AmqpConnection | null>;
 }
 
 export async function runConsumer(
@@ -59,19 +64,27 @@ export async function runConsumer(
   let unacked = 0;
   let lastHandle: DeliveryHandle = null;
 
-  const ch = await connection.openChannel();
-  const fail = (err: Error) => {
-    failure ??= err;
+  // Each connection is a generation: deliveries and closes of an earlier one change nothing.
+  let generation = 0;
+  let ch!: AmqpChannel;
+  let consumerTag = '';
+  let reconnects = 0;
+  let reconnecting: Promise<void> | null = null;
+  let current = connection;
+  // A consumer killed by the fault stays dead: it does not reconnect.
+  const killed = () => halted || Atomics.load(counters, COUNTER.halt) === 1;
+  const fail = (gen: number, err: Error) => {
+    if (gen !== generation || failure) return;
+    failure = err;
+    if (control.reconnect && !killed()) reconnecting ??= resubscribe(control.reconnect);
     wake?.();
   };
-  connection.onClose(fail);
-  ch.onClose(fail);
 
   // kill-consumer: once the main thread sets the halt slot, the delivery in hand is processed but never
   // acked (the consumer dies between processing and ack), and nothing after it is processed at all.
   let halted = false;
-  const onDelivery = (body: Buffer, isRedelivered: boolean, handle: DeliveryHandle) => {
-    if (halted) return;
+  const onDelivery = (channel: AmqpChannel, gen: number, body: Buffer, isRedelivered: boolean, handle: DeliveryHandle) => {
+    if (halted || gen !== generation) return;
     const dying = Atomics.load(counters, COUNTER.halt) === 1;
     const t = nowNs();
     lastDeliveryNs = t;
@@ -103,30 +116,63 @@ export async function runConsumer(
       unacked++;
       lastHandle = handle;
       if (unacked >= multiAck) {
-        ch.ack(handle, multiAck > 1);
+        channel.ack(handle, multiAck > 1);
         unacked = 0;
       }
     }
     if (expected !== null && distinct >= expected) wake?.();
   };
 
+  /** Consume on a channel of `conn`, as this consumer's new generation. */
+  async function subscribe(conn: AmqpConnection, streamOffset: 'first' | 'next' | undefined): Promise<void> {
+    const gen = ++generation;
+    current = conn;
+    failure = null;
+    // Unacked deliveries of the old channel went back to the queue with it.
+    unacked = 0;
+    lastHandle = null;
+    conn.onClose((err) => fail(gen, err));
+    const channel = await conn.openChannel();
+    channel.onClose((err) => fail(gen, err));
+    ch = channel;
+    consumerTag = await channel.consume(queue, { noAck: !manual, prefetch: cell.consume.prefetch, streamOffset }, (body, r, handle) =>
+      onDelivery(channel, gen, body, r, handle),
+    );
+    lastDeliveryNs = nowNs();
+  }
+
+  /** `after: continue`: a new connection (with backoff, in the worker) and consuming again, until one holds or the worker gives up. */
+  async function resubscribe(reconnect: (dead: AmqpConnection) => Promise<AmqpConnection | null>): Promise<void> {
+    try {
+      for (;;) {
+        const conn = await reconnect(current);
+        if (!conn || killed()) return; // given up: failure stays, and the consumer ends
+        try {
+          // A stream keeps what was read: go on from new messages, not from its start again (the
+          // fault cell's drain consumer reads the whole stream, so nothing missed here goes uncounted).
+          await subscribe(conn, cell.queue === 'stream' ? 'next' : undefined);
+          reconnects++;
+          return;
+        } catch (err) {
+          failure = err instanceof Error ? err : new Error(String(err));
+        }
+      }
+    } finally {
+      reconnecting = null;
+      wake?.();
+    }
+  }
+
   let expected: number | null = null;
-  const consumerTag = await ch.consume(
-    queue,
-    {
-      noAck: !manual,
-      prefetch: cell.consume.prefetch,
-      streamOffset: cell.queue === 'stream' ? 'first' : undefined,
-    },
-    onDelivery,
-  );
+  await subscribe(connection, cell.queue === 'stream' ? 'first' : undefined);
   control.ready();
   await control.go;
   const elu0 = performance.eventLoopUtilization();
   expected = await control.drain;
-  // Wait until everything sent has arrived, or nothing has arrived for drainSeconds.
-  while (!failure && !finished && distinct < expected) {
-    const quietMs = (nowNs() - lastDeliveryNs) / 1e6;
+  // Wait until everything sent has arrived, or nothing has arrived for drainSeconds (not counting
+  // time spent reconnecting).
+  while (!finished && distinct < expected && (!failure || reconnecting)) {
+    const quietMs = reconnecting ? 0 : (nowNs() - lastDeliveryNs) / 1e6;
     const leftMs = window.drainSeconds * 1000 - quietMs;
     if (leftMs <= 0) break;
     await new Promise<void>((resolve) => {
@@ -151,6 +197,7 @@ export async function runConsumer(
     outOfOrder,
     redelivered,
     unexpected,
+    reconnects,
     e2eHistogram: latency.encodeTotal(),
     lastReceiveNs,
     busy,

@@ -1,7 +1,7 @@
-// Fault cells (DESIGN.md section 4): one cell on a private node the harness owns, with a fault injected
-// mid-run (kill -9 of the node and a start on the same data, a graceful restart, closing every client
-// connection, or killing the consumers), then a drain of everything left, counted as Jepsen's
-// total-queue checker does.
+// Fault cells (DESIGN.md section 4): one cell on a node the harness owns (FaultNode: a private node or a
+// container), with a fault injected mid-run (kill -9 of the node and a start on the same data, a
+// graceful restart, closing every client connection, or killing the consumers), then a drain of
+// everything left, counted as Jepsen's total-queue checker does.
 //
 // kill-consumer: each consumer dies mid-stream. The delivery it is handling when the fault comes is
 // processed but never acked (a crash between processing and ack), nothing after it is processed, and
@@ -22,10 +22,14 @@
 //   start consumers, then producers (warm-up as in runCellRepetition), open the measured window;
 //   when the producers' shared `sent` counters reach fault.atMessages (or fault.atSeconds passed, or
 //   every producer is done), inject the fault;
-//   producers end with their connection (`after: stop`: no reconnect in this version): they report
-//   confirmed, nacked and unknown (in flight when the connection died: ConfirmTracker.abandon);
-//   pre-fault consumers report what they received;
-//   once the node accepts connections again, a fresh drain consumer reads everything in the queue;
+//   `after: stop` (the default): producers end with their connection, and report confirmed, nacked
+//   and unknown (in flight when the connection died: ConfirmTracker.abandon); pre-fault consumers
+//   report what they received;
+//   `after: continue`: producers and consumers connect again with exponential backoff (worker.ts)
+//   while the node comes back; producers go on from their next sequence number until their count or
+//   duration, consumers consume again, and drain once the producers are done;
+//   once the node accepts connections again and the cell's own clients are done, a fresh drain
+//   consumer reads everything left in the queue;
 //   account() merges every producer report with every consumer report (pre-fault and drain).
 //
 // Counts (FaultOutcome): attempted = ok + fail + unknown, ok = confirmed (tx: committed), fail =
@@ -37,14 +41,15 @@
 
 import { loadAdapter } from '../clients/registry.js';
 import type { AmqpChannel, AmqpConnection, ClientAdapter } from '../clients/adapter.js';
-import { startLocalNode, type LocalNode } from '../broker/local-node.js';
-import { FAULT_KINDS } from '../scenario/types.js';
+import type { FaultNode } from '../broker/fault-node.js';
+import { startLocalNode } from '../broker/local-node.js';
+import { FAULT_AFTER, FAULT_KINDS, type FaultAfter } from '../scenario/types.js';
 import { account } from '../measure/accounting.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
 import type { Cell, RunWindow, Scenario } from '../scenario/types.js';
 import { busiest, cellResultFrom, clientBound, cpuPercent, measuredWindow } from './cell-result.js';
-import { CellWorker, indices, notRunResult, openWindow, queueName, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type Progress } from './cell-runner.js';
+import { allProducerReports, CellWorker, drainConsumers, indices, notRunResult, openWindow, queueName, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type Progress } from './cell-runner.js';
 import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts } from './result.js';
 import { COUNTER, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
 
@@ -56,20 +61,20 @@ export interface FaultSpec {
   atMessages?: number;
   /** Inject this long after the measured window opened (exclusive with atMessages). */
   atSeconds?: number;
-  /** What producers do after the fault; only 'stop' for now (they end with their connection). */
-  after?: 'stop';
+  /** What clients do after the fault: end with their connection (stop, the default), or reconnect and go on (continue). */
+  after?: FaultAfter;
 }
 
 export type FaultCellResult = CellResult & { fault: FaultOutcome };
 
 export interface FaultCellOptions {
-  /** The private node the cell's clients connect to; killed / restarted by the fault unless target is given. */
-  node: LocalNode;
+  /** The node the cell's clients connect to (a private node or a container); killed / restarted by the fault unless target is given. */
+  node: FaultNode;
   /**
    * Another node of the same cluster, hit by kill9 / restart instead of `node`; the queue is declared
    * through it, so a quorum queue's leader starts there. Default: node.
    */
-  target?: LocalNode;
+  target?: FaultNode;
   runId: string;
   window: RunWindow;
   /** 1-based; default 1. */
@@ -86,7 +91,7 @@ export interface FaultCellOptions {
 export interface FaultRunOptions extends Omit<FaultCellOptions, 'node' | 'runId' | 'window' | 'repetition'> {
   fault: FaultSpec;
   /** Run on this node (left running); default: start a private node and destroy it at the end. */
-  node?: LocalNode;
+  node?: FaultNode;
   runId?: string;
   /** Called after each cell with its result. */
   onCell?: (result: FaultCellResult, index: number, total: number) => void;
@@ -103,7 +108,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** A fault spec checked, with its trigger decided. */
 export interface ResolvedFault {
   kind: FaultKind;
-  after: 'stop';
+  after: FaultAfter;
   atMessages: number | null;
   atSeconds: number | null;
 }
@@ -114,7 +119,8 @@ export interface ResolvedFault {
  */
 export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): ResolvedFault {
   if (!(FAULT_KINDS as readonly string[]).includes(fault.kind)) throw new Error(`unknown fault kind '${fault.kind}' (expected ${FAULT_KINDS.join(', ')})`);
-  if ((fault.after ?? 'stop') !== 'stop') throw new Error(`fault.after '${fault.after}' is not supported: producers stop at the fault`);
+  const after = fault.after ?? 'stop';
+  if (!(FAULT_AFTER as readonly string[]).includes(after)) throw new Error(`fault.after '${after}': expected ${FAULT_AFTER.join(' or ')}`);
   if (fault.atMessages !== undefined && fault.atSeconds !== undefined) throw new Error('fault: give atMessages or atSeconds, not both');
   if (fault.atMessages !== undefined && !(Number.isInteger(fault.atMessages) && fault.atMessages >= 0)) throw new Error(`fault.atMessages must be a whole number >= 0, got ${fault.atMessages}`);
   if (fault.atSeconds !== undefined && !(fault.atSeconds >= 0)) throw new Error(`fault.atSeconds must be >= 0, got ${fault.atSeconds}`);
@@ -124,7 +130,7 @@ export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): R
     if (window.messages !== null) atMessages = Math.ceil((window.messages * cell.producers) / 4);
     else atSeconds = (window.durationSeconds ?? 4) / 4;
   }
-  return { kind: fault.kind, after: 'stop', atMessages, atSeconds };
+  return { kind: fault.kind, after, atMessages, atSeconds };
 }
 
 function emptyOutcome(f: ResolvedFault): FaultOutcome {
@@ -132,11 +138,13 @@ function emptyOutcome(f: ResolvedFault): FaultOutcome {
     kind: f.kind,
     atMessages: f.atMessages,
     atSeconds: f.atSeconds,
-    after: 'stop',
+    after: f.after,
     sentAtInjection: 0,
     injectedAtNs: 0,
     recoverySeconds: 0,
     producersCut: 0,
+    reconnects: 0,
+    resumeSeconds: null,
     drained: 0,
     attempted: 0,
     ok: 0,
@@ -167,7 +175,7 @@ async function connectUntil(adapter: ClientAdapter, url: string, name: string, d
  * Until `rabbitmqctl list_queues` shows the queue, and at least settleMs since declare-ok. Resolves
  * with the queue's leader node for quorum and stream queues (null for classic ones).
  */
-async function settleQueue(node: LocalNode, queue: string, declaredAt: number, settleMs: number, withLeader: boolean): Promise<string | null> {
+async function settleQueue(node: FaultNode, queue: string, declaredAt: number, settleMs: number, withLeader: boolean): Promise<string | null> {
   const deadline = Date.now() + 30_000;
   let leader: string | null = null;
   while (true) {
@@ -189,7 +197,7 @@ async function settleQueue(node: LocalNode, queue: string, declaredAt: number, s
  * The broker-side ids of the connections named `names` (client property connection_name), from
  * `rabbitmqctl list_connections pid client_properties`. Throws if one is not there.
  */
-export async function connectionPids(node: LocalNode, names: string[]): Promise<string[]> {
+export async function connectionPids(node: FaultNode, names: string[]): Promise<string[]> {
   const out = await node.ctl(['list_connections', '--quiet', '--no-table-headers', 'pid', 'client_properties'], 20_000);
   const byName = new Map<string, string>();
   for (const line of out.split('\n')) {
@@ -214,10 +222,10 @@ interface InjectContext {
   consumers: CellWorker[];
   consumerPids: string[];
   /** The node clients connect to (where kill-consumer closes connections). */
-  node: LocalNode;
+  node: FaultNode;
 }
 
-async function inject(node: LocalNode, kind: FaultKind, context: InjectContext): Promise<void> {
+async function inject(node: FaultNode, kind: FaultKind, context: InjectContext): Promise<void> {
   switch (kind) {
     case 'kill-consumer':
       // The consumers die first (in the same instant), then the broker learns it by their connections closing.
@@ -259,6 +267,23 @@ function neverAttempted(producers: ProducerReport[], consumers: ConsumerReport[]
   return n;
 }
 
+/** Distinct measured messages the consumers received between them. */
+function distinctReceived(consumers: ConsumerReport[]): number {
+  const union: SeqBitset[] = [];
+  for (const c of consumers) {
+    c.receivedBits.forEach((t, p) => {
+      if (t) (union[p] ??= new SeqBitset()).or(SeqBitset.fromTransfer(t));
+    });
+  }
+  return union.reduce((n, bits) => n + bits.count(), 0);
+}
+
+/** From injection until the last producer to reconnect was publishing again; null if none did. */
+function resumeSeconds(producers: ProducerReport[], injectedAtNs: number): number | null {
+  const resumed = producers.filter((p) => p.resumedAtNs > 0).map((p) => p.resumedAtNs);
+  return resumed.length ? (Math.max(...resumed) - injectedAtNs) / 1e9 : null;
+}
+
 export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultCellOptions): Promise<FaultCellResult> {
   const repetition = options.repetition ?? 1;
   const { node, window } = options;
@@ -266,7 +291,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
   try {
     spec = resolveFault(fault, cell, window);
   } catch (err) {
-    return { ...notRunResult(cell, repetition, 'failed', (err as Error).message), fault: emptyOutcome({ kind: fault.kind, after: 'stop', atMessages: null, atSeconds: null }) };
+    return { ...notRunResult(cell, repetition, 'failed', (err as Error).message), fault: emptyOutcome({ kind: fault.kind, after: fault.after ?? 'stop', atMessages: null, atSeconds: null }) };
   }
   const outcome = emptyOutcome(spec);
   const unsupported = unsupportedReason(cell) ?? (spec.kind === 'kill-consumer' && cell.consumers === 0 ? 'kill-consumer needs consumers (this cell has none)' : null);
@@ -330,7 +355,9 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
     stage = 'starting consumers';
     const base = { cell, window, url, queue };
-    const { consumers, producers } = await startWorkers(base, { consumers: indices(cell.consumers), producers: indices(cell.producers) }, workers, bounded);
+    // after: continue: the cell's clients keep trying to connect for as long as the node may take to come back.
+    const clients = spec.after === 'continue' ? { ...base, reconnectForMs: recoveryTimeoutMs } : base;
+    const { consumers, producers } = await startWorkers(clients, { consumers: indices(cell.consumers), producers: indices(cell.producers) }, workers, bounded);
     stage = 'warming up';
     await bounded(Promise.all(producers.map((p) => p.ready())));
     if (cell.consumers > 0) {
@@ -356,7 +383,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
     // Wait for the fault point: enough sent, or enough time, or every producer already done.
     let producersDone = false;
-    const producerReportsP = Promise.all(producers.map((p) => p.report)) as Promise<ProducerReport[]>;
+    const producerReportsP = allProducerReports(producers);
     producerReportsP.then(() => (producersDone = true)).catch(() => (producersDone = true));
     stage = 'publishing until the fault';
     const dueNs = spec.atSeconds !== null ? goNs + spec.atSeconds * 1e9 : Infinity;
@@ -384,18 +411,33 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
     adminChannel = await admin.openChannel();
     outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
+    if (spec.kind === 'kill9' || spec.kind === 'restart') {
+      // A node that accepts connections again can still answer 404 NOT_FOUND for a queue for a moment,
+      // while its queues recover (as for the declare above): a drain consumer starting then would fail
+      // the cell. Wait, for a bounded time, until a passive declare finds the queue; a queue really gone
+      // is left to the drain to report.
+      stage = 'waiting for the queue to answer after the fault';
+      const until = Math.min(deadline, Date.now() + DECLARE_RETRY_MS);
+      for (;;) {
+        if (await bounded(adminChannel.countMessages(queue).then(() => true, () => false))) break;
+        if (Date.now() > until) break;
+        await sleep(250);
+        adminChannel = await bounded(admin.openChannel());
+      }
+    }
     if (target !== node && cell.queue !== 'classic' && outcome.node) {
       stage = 'reading the queue leader after the fault';
       outcome.leaderAfter = await bounded(settleQueue(node, queue, Date.now(), 0, true));
     }
 
-    // Producers end with their connection (after: stop).
-    stage = 'waiting for producer reports';
+    // Producers end with their connection (after: stop), or once they sent everything (after: continue).
+    stage = spec.after === 'continue' ? 'publishing after recovery' : 'waiting for producer reports';
     const producerReports = await bounded(producerReportsP);
     const sent = producerReports.reduce((n, r) => n + r.sent, 0);
-    // Pre-fault consumers: their connection died, so they report at once; one that survived drains too.
-    for (const c of consumers) c.send({ type: 'drain', expected: sent });
-    const consumerReports = (await bounded(Promise.all(consumers.map((c) => c.report)))) as ConsumerReport[];
+    // The cell's consumers: one whose connection died and stayed dead reports at once; one that
+    // survived or reconnected drains as in a cell without a fault.
+    stage = 'draining consumers';
+    const consumerReports = await bounded(drainConsumers(consumers, sent));
 
     // Drain: a fresh consumer reads everything left in the queue, until it has read every message sent
     // (a stream, read again from its start) or nothing arrived for drainSeconds. Not until the queue's
@@ -407,7 +449,8 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     allConsumers.push(drainer);
     await bounded(drainer.ready());
     drainer.send({ type: 'go' });
-    drainer.send({ type: 'drain', expected: sent });
+    // A stream is read again from its start; from a queue, only what the cell's consumers left can come.
+    drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : Math.max(0, sent - distinctReceived(consumerReports)) });
     const drainReport = (await bounded(drainer.report)) as ConsumerReport;
 
     const endNs = nowNs();
@@ -431,7 +474,9 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     }
     const drained = drainReport.receivedBits.reduce((n, t) => n + (t ? SeqBitset.fromTransfer(t).count() : 0), 0);
     Object.assign(outcome, {
-      producersCut: producerReports.filter((r) => r.error !== null).length,
+      producersCut: producerReports.filter((r) => r.lastError !== null).length,
+      reconnects: [...producerReports, ...consumerReports].reduce((n, r) => n + r.reconnects, 0),
+      resumeSeconds: resumeSeconds(producerReports, outcome.injectedAtNs),
       drained,
       ok: counts.confirmed ?? 0,
       fail: counts.nacked,
@@ -445,8 +490,11 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
     // The drain consumer's deliveries count too, with or without consumers of the cell.
     const measured = measuredWindow(producerReports, everyConsumer, { answered, consumed: true });
-    // Connection errors at the fault are what the cell is about; only the drain consumer's is a failure.
-    const failed = drainReport.error;
+    // Connection errors at the fault are what the cell is about: they fail it only when the drain
+    // consumer's ends it, or when a client that should have reconnected (after: continue) gave up.
+    const gaveUp =
+      spec.after === 'continue' ? [...producerReports, ...(spec.kind === 'kill-consumer' ? [] : consumerReports)].find((r) => r.error !== null) : undefined;
+    const failed = drainReport.error ? `drain after the fault: ${drainReport.error}` : gaveUp ? `${gaveUp.role} ${gaveUp.index} did not reconnect: ${gaveUp.error}` : null;
 
     return {
       ...cellResultFrom({
@@ -456,7 +504,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
         window: measured,
         publishHistograms: producerReports.map((r) => r.publishHistogram),
         e2eHistograms: everyConsumer.map((r) => r.e2eHistogram),
-        failure: failed ? `drain after the fault: ${failed}` : null,
+        failure: failed,
         clientCpuPct: cpuPercent(cpu, goNs, endNs),
         clientBound: clientBound({ rate: cell.rate, producers: cell.producers, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
         timeline: timeline.points,
@@ -500,7 +548,7 @@ export async function runFaults(scenario: Scenario, options: FaultRunOptions): P
     for (const [i, cell] of scenario.cells.entries()) {
       let result: FaultCellResult;
       if (options.signal?.aborted) {
-        result = { ...notRunResult(cell, 1, 'failed', 'interrupted'), fault: emptyOutcome({ kind: options.fault.kind, after: 'stop', atMessages: options.fault.atMessages ?? null, atSeconds: options.fault.atSeconds ?? null }) };
+        result = { ...notRunResult(cell, 1, 'failed', 'interrupted'), fault: emptyOutcome({ kind: options.fault.kind, after: options.fault.after ?? 'stop', atMessages: options.fault.atMessages ?? null, atSeconds: options.fault.atSeconds ?? null }) };
       } else {
         result = await runFaultCell(cell, options.fault, { ...options, node, runId, window: scenario.window, repetition: 1 });
       }

@@ -26,6 +26,11 @@ export interface ProducerControl {
   ready: () => void;
   /** Publish latency of measured messages; the worker reports its intervals minute by minute. */
   latency: LatencyRecorder;
+  /**
+   * Fault cells with `after: continue`: a new connection once the old one died (the worker retries
+   * with backoff), or null to end here. Absent: the producer ends with its connection.
+   */
+  reconnect?: (dead: AmqpConnection) => Promise<AmqpConnection | null>;
 }
 
 export async function runProducer(
@@ -59,32 +64,55 @@ export async function runProducer(
         });
   const ref: { ch?: AmqpChannel } = {};
   const driver = modeDriver(cell.publish, tracker, ref);
+  // Why the current connection ended, if it did (null while it is up), and the last such reason.
   let failure: Error | null = null;
+  let lastError: Error | null = null;
   let unknown = 0;
-  let unknownBits = new SeqBitset();
-  const fail = (err: Error) => {
-    if (failure) return;
-    failure = err;
-    if (tracker) ({ unknown, seqs: unknownBits } = tracker.abandon(err));
+  const unknownBits = new SeqBitset();
+  let reconnects = 0;
+  let resumedAtNs = 0;
+  // Each connection is a generation: a late close or answer of an earlier one changes nothing.
+  let generation = 0;
+  const fail = (gen: number, err: Error) => {
+    if (gen !== generation || failure) return;
+    failure = lastError = err;
+    if (!tracker) return;
+    const abandoned = tracker.abandon(err);
+    unknown += abandoned.unknown;
+    unknownBits.or(abandoned.seqs);
   };
-  connection.onClose(fail);
-  // A memory or disk alarm blocks publishers: shown to the main thread, which names it if the cell times out.
-  connection.onBlocked((reason) => {
-    Atomics.store(counters, COUNTER.blocked, reason === null ? 0 : 1);
-    if (reason !== null) Atomics.add(counters, COUNTER.blockedTimes, 1);
-  });
 
-  const ch = await driver.open(connection, (tag, multiple, ack) => tracker!.settle(tag, multiple, ack, nowNs()));
-  ref.ch = ch;
-  ch.onClose(fail);
+  /** The producer's channel on `conn`, in its mode, with the close and alarm handlers of this generation. */
+  async function attach(conn: AmqpConnection): Promise<AmqpChannel> {
+    const gen = ++generation;
+    failure = null;
+    tracker?.reopen();
+    conn.onClose((err) => fail(gen, err));
+    // A memory or disk alarm blocks publishers: shown to the main thread, which names it if the cell times out.
+    conn.onBlocked((reason) => {
+      Atomics.store(counters, COUNTER.blocked, reason === null ? 0 : 1);
+      if (reason !== null) Atomics.add(counters, COUNTER.blockedTimes, 1);
+    });
+    const channel = await driver.open(conn, (tag, multiple, ack) => {
+      if (gen === generation) tracker!.settle(tag, multiple, ack, nowNs());
+    });
+    channel.onClose((err) => fail(gen, err));
+    ref.ch = channel;
+    return channel;
+  }
+
+  let ch = await attach(connection);
+  let current = connection;
 
   const template = bodyTemplate(cell.size);
   const persistent = cell.durability === 'persistent';
   let sent = 0;
+  /** The next sequence number of the phase; kept across a reconnect, so no number is used twice. */
+  let i = 0;
 
   /** Publish until `count` messages (or until `untilNs`), paced when the cell has a rate. */
   async function phase(count: number | null, untilNs: number | null, warmup: boolean, pacer: Pacer | null): Promise<void> {
-    for (let i = 0; ; ) {
+    for (;;) {
       if (control.stopped() || failure) return;
       if (count !== null ? i >= count : nowNs() >= untilNs!) return;
       let sendNs: number;
@@ -103,8 +131,10 @@ export async function runProducer(
       const body = Buffer.allocUnsafe(cell.size);
       template.copy(body, HEADER_BYTES, HEADER_BYTES);
       writeHeader(body, id, i, sendNs, warmup);
-      tracker?.sent(i, sendNs, warmup);
+      // Tracked after the publish call: one that throws (the channel is gone) was never attempted,
+      // and its number goes to the next message. No answer can come within this synchronous step.
       const writable = ch.publish(queue, body, persistent);
+      tracker?.sent(i, sendNs, warmup);
       i++;
       if (!warmup) {
         sent++;
@@ -120,6 +150,7 @@ export async function runProducer(
   let firstSendNs = 0;
   let sendEndNs = 0;
   let busy = 0;
+  const failNow = (err: unknown) => fail(generation, err instanceof Error ? err : new Error(String(err)));
   try {
     await phase(window.warmupMessages, null, true, null);
     await driver.finish(queue);
@@ -129,17 +160,39 @@ export async function runProducer(
     firstSendNs = nowNs();
     const pacer = cell.rate ? new Pacer(firstSendNs, cell.rate) : null;
     const untilNs = window.durationSeconds ? firstSendNs + window.durationSeconds * 1e9 : null;
-    await phase(window.messages, untilNs, false, pacer);
-    sendEndNs = nowNs();
-    await driver.finish(queue);
-    if (!driver.answered) sendEndNs = nowNs();
+    i = 0;
+    for (;;) {
+      try {
+        await phase(window.messages, untilNs, false, pacer);
+        if (!failure) {
+          sendEndNs = nowNs();
+          await driver.finish(queue);
+          if (!driver.answered) sendEndNs = nowNs();
+        }
+      } catch (err) {
+        failNow(err);
+      }
+      // `after: continue`: a new connection, and on from the next sequence number (a paced producer
+      // keeps its schedule, so latency after the outage is counted from the intended send times).
+      if (!failure || control.stopped() || !control.reconnect) break;
+      const next = await control.reconnect(current);
+      if (!next) break;
+      current = next;
+      try {
+        ch = await attach(next);
+        reconnects++;
+        resumedAtNs = nowNs();
+      } catch (err) {
+        failNow(err);
+      }
+    }
     busy = performance.eventLoopUtilization(elu0).utilization;
   } catch (err) {
-    fail(err instanceof Error ? err : new Error(String(err)));
+    failNow(err);
   }
   if (!sendEndNs) sendEndNs = nowNs();
   if (!failure) await ch.close().catch(() => undefined);
-  const error = failure as Error | null; // assigned in callbacks, which TypeScript's narrowing cannot see
+  const error = (failure ?? null) as Error | null; // assigned in callbacks, which TypeScript's narrowing cannot see
   return {
     role: 'producer',
     index: id,
@@ -149,7 +202,10 @@ export async function runProducer(
     unknown,
     confirmedBits: confirmedBits.toTransfer(),
     unknownBits: unknownBits.toTransfer(),
-    publishHistogram: latency.encodeTotal(),
+    reconnects,
+    resumedAtNs,
+    lastError: lastError ? (lastError as Error).message : null,
+    publishHistogram: null, // filled in by the worker (worker-protocol.ts)
     firstSendNs,
     sendEndNs,
     lastConfirmNs,

@@ -1,7 +1,7 @@
 // What one measured repetition of a cell produced, and the run file that holds them all.
 // These shapes are the run.json format (DESIGN.md section 6): extend, never rename.
 
-import type { Cell, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
+import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
 
 /** Integrity counts of one repetition, over measured messages only (warm-up excluded). */
 export interface IntegrityCounts {
@@ -85,8 +85,12 @@ export interface FaultOutcome {
   atMessages: number | null;
   /** The fault was due this long after the measured window opened; null if counted. */
   atSeconds: number | null;
-  /** What producers do after the fault: 'stop' (they end with their connection; no reconnect yet). */
-  after: 'stop';
+  /**
+   * What clients do after the fault: 'stop' (producers and consumers end with their connection) or
+   * 'continue' (they reconnect with exponential backoff and go on: producers until their count or
+   * duration, consumers until the drain).
+   */
+  after: FaultAfter;
   /** Measured messages sent (all producers) when the fault was injected. */
   sentAtInjection: number;
   /** When the fault was injected, on the clock of the message headers (measure/clock.ts nowNs). */
@@ -94,10 +98,18 @@ export interface FaultOutcome {
   /** From injection until the broker accepted a new AMQP connection. */
   recoverySeconds: number;
   /**
-   * Producers whose connection died before they had sent everything. 0 means the fault landed after
-   * publishing ended (e.g. close-connections: rabbitmqctl takes a few hundred ms to act).
+   * Producers whose connection died before they had sent everything (with `after: continue`, whether
+   * or not they reconnected). 0 means the fault landed after publishing ended (e.g. close-connections:
+   * rabbitmqctl takes a few hundred ms to act).
    */
   producersCut: number;
+  /** Connections producers and consumers opened again after the fault (`after: continue`). */
+  reconnects: number;
+  /**
+   * `after: continue`: from injection until the last producer to reconnect was publishing again;
+   * null if no producer reconnected.
+   */
+  resumeSeconds: number | null;
   /** Distinct measured messages the drain consumer read after recovery. */
   drained: number;
   /** Messages producers tried to publish: ok + fail + unknown. */
@@ -133,9 +145,12 @@ export interface FaultOutcome {
 
 /** The broker a fault run owned: a private node or cluster ackbench started, killed and removed. */
 export interface FaultBroker {
-  kind: 'local' | 'cluster';
-  /** Every node, the one clients connect to first. */
-  nodes: Array<{ name: string; amqpPort: number; distPort: number }>;
+  /** local: a private node; cluster: three private nodes; docker: a container ackbench started. */
+  kind: 'local' | 'cluster' | 'docker';
+  /** Every node, the one clients connect to first. distPort is null for a container (not published). */
+  nodes: Array<{ name: string; amqpPort: number; distPort: number | null }>;
+  /** kind docker: the container's name and image. */
+  container?: { name: string; image: string };
   /** Node-level faults (kill9, restart) hit this node. */
   target: string;
 }

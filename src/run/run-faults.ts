@@ -1,5 +1,5 @@
 // `ackbench faults`: every cell of a scenario under each of its faults, on a private broker ackbench
-// starts (a node, or a cluster of three), kills and removes; the run directory is written as `run`
+// starts (a node, a cluster of three, or a docker container), kills and removes; the run directory is written as `run`
 // writes it (run.json with each cell's fault outcome, summary.csv with the fault columns, report).
 //
 // Exit code (DESIGN.md section 7): a fault run measures loss, so a loss is a finding, printed and kept
@@ -7,11 +7,13 @@
 // promise none (persistent, confirms or tx, manual ack; run/guarantees.ts), a cell that failed, or
 // messages received that nobody sent.
 
-import { UsageError } from '../errors.js';
+import { BrokerError, UsageError } from '../errors.js';
+import { dockerAnswers, startDockerNode } from '../broker/docker-node.js';
 import { probeEnvironment } from '../broker/environment.js';
-import { startLocalCluster, type LocalCluster } from '../broker/local-cluster.js';
-import { liveLocalNodes, type LocalNode } from '../broker/local-node.js';
-import { provisionBroker, type BrokerKind } from '../broker/provision.js';
+import type { FaultNode } from '../broker/fault-node.js';
+import { startLocalCluster } from '../broker/local-cluster.js';
+import { findRabbitmqScripts, liveLocalNodes, startLocalNode, type LocalNode } from '../broker/local-node.js';
+import type { BrokerKind } from '../broker/provision.js';
 import { maskCredentials } from '../broker/url.js';
 import { faultApplies, faultCell } from '../scenario/faults.js';
 import type { Cell, Scenario, ScenarioFault } from '../scenario/types.js';
@@ -30,9 +32,11 @@ export interface FaultScenarioOptions {
   /** Output directory; default results/<run-id>. */
   outDir?: string;
   /**
-   * Where the broker comes from: local (default; auto means the same here) starts a private node, or
-   * a cluster when the scenario says nodes: 3. url is only accepted for a node this process started
-   * (faults kill the broker: ackbench never kills one it did not start). docker is not supported yet.
+   * Where the broker comes from: local (default) starts a private node, or a cluster when the scenario
+   * says nodes: 3; docker starts a container (nodes: 1 only; BrokerError, exit 3, without an engine);
+   * auto is local when rabbitmq-server is installed (and always for nodes: 3), else docker when an
+   * engine answers. url is only accepted for a node this process started (faults kill the broker:
+   * ackbench never kills one it did not start).
    */
   broker?: BrokerKind;
   /** With broker url (or alone): the URL of a private node this process started (startLocalNode). */
@@ -57,19 +61,31 @@ export function faultPlan(scenario: Scenario): Array<{ base: Cell; cell: Cell; f
 
 interface Broker {
   /** Clients connect here. */
-  node: LocalNode;
+  node: FaultNode;
   /** kill9 / restart hit this node. */
-  target: LocalNode;
-  cluster: LocalCluster | null;
+  target: FaultNode;
+  /** What run.json says about it. */
+  description: FaultBroker;
   release: () => Promise<void>;
+}
+
+/** A private node or a cluster of them: their names and ports for run.json. */
+function describeLocal(nodes: readonly LocalNode[], target: LocalNode): FaultBroker {
+  return {
+    kind: nodes.length > 1 ? 'cluster' : 'local',
+    nodes: nodes.map((n) => ({ name: n.nodeName, amqpPort: n.amqpPort, distPort: n.distPort })),
+    target: target.nodeName,
+  };
 }
 
 /** Checks the broker options before anything starts (UsageError, exit 2). */
 export function checkFaultBroker(options: Pick<FaultScenarioOptions, 'broker' | 'url'>, scenario: Scenario): LocalNode | null {
   const kind = options.broker ?? (options.url ? 'url' : 'local');
   const url = options.url ?? (kind === 'url' ? scenario.url ?? undefined : undefined);
-  if (kind === 'docker') {
-    throw new UsageError('faults --broker docker: not supported yet (faults need a node ackbench can kill -9 and start again); use --broker local, the default');
+  if (kind === 'docker' && (scenario.nodes ?? 1) > 1) {
+    throw new UsageError(
+      'faults --broker docker: one container only (nodes: 1); for three nodes use --broker local (a private cluster ackbench kills itself), or docker/compose.cluster.yml (docker/README.md)',
+    );
   }
   if (kind === 'url' || url) {
     const own = url ? liveLocalNodes().find((n) => n.url === url) : undefined;
@@ -84,36 +100,66 @@ export function checkFaultBroker(options: Pick<FaultScenarioOptions, 'broker' | 
   return null;
 }
 
-async function provision(options: FaultScenarioOptions, scenario: Scenario): Promise<Broker> {
+const NO_ENGINE = '--broker docker: no docker engine answers `docker info` here; start one, or use --broker local (rabbitmq-server installed)';
+
+/**
+ * What provision() will start: a given node (url), private nodes (local), or a container (docker);
+ * auto decided here. Checks that an engine answers for docker (BrokerError, exit 3), before any file
+ * of the run is written.
+ */
+async function brokerPlan(options: FaultScenarioOptions, scenario: Scenario): Promise<{ given: LocalNode } | { kind: 'local' | 'docker' }> {
   const given = checkFaultBroker(options, scenario);
-  if (given) return { node: given, target: given, cluster: null, release: async () => undefined };
+  if (given) return { given };
+  const kind = options.broker ?? 'local';
+  if (kind === 'docker') {
+    if (!(await dockerAnswers())) throw new BrokerError(NO_ENGINE);
+    return { kind: 'docker' };
+  }
+  if (kind !== 'auto' || (scenario.nodes ?? 1) > 1 || findRabbitmqScripts()) return { kind: 'local' };
+  if (await dockerAnswers()) return { kind: 'docker' };
+  throw new BrokerError(
+    '--broker auto: rabbitmq-server is not installed and no docker engine answers `docker info`; install rabbitmq-server (Debian/Ubuntu: apt-get install rabbitmq-server) or start a docker engine',
+  );
+}
+
+async function provision(plan: Awaited<ReturnType<typeof brokerPlan>>, scenario: Scenario): Promise<Broker> {
+  if ('given' in plan) {
+    const { given } = plan;
+    return { node: given, target: given, description: describeLocal([given], given), release: async () => undefined };
+  }
+  if (plan.kind === 'docker') {
+    const node = await startDockerNode();
+    return {
+      node,
+      target: node,
+      description: {
+        kind: 'docker',
+        nodes: [{ name: node.nodeName, amqpPort: node.amqpPort, distPort: null }],
+        target: node.nodeName,
+        container: { name: node.container, image: node.image },
+      },
+      release: () => node.destroy(),
+    };
+  }
   if ((scenario.nodes ?? 1) === 3) {
     const cluster = await startLocalCluster({ size: 3 });
     // Clients on node 1; node-level faults hit node 2, where each queue is declared (its leader's node).
-    return { node: cluster.nodes[0], target: cluster.nodes[1], cluster, release: () => cluster.destroy() };
+    const [node, target] = cluster.nodes;
+    return { node, target, description: describeLocal(cluster.nodes, target), release: () => cluster.destroy() };
   }
-  const broker = await provisionBroker('local');
-  return { node: broker.node!, target: broker.node!, cluster: null, release: () => broker.release() };
-}
-
-function describeBroker(broker: Broker): FaultBroker {
-  const nodes = broker.cluster ? broker.cluster.nodes : [broker.node];
-  return {
-    kind: broker.cluster ? 'cluster' : 'local',
-    nodes: nodes.map((n) => ({ name: n.nodeName, amqpPort: n.amqpPort, distPort: n.distPort })),
-    target: broker.target.nodeName,
-  };
+  const node = await startLocalNode();
+  return { node, target: node, description: describeLocal([node], node), release: () => node.destroy() };
 }
 
 export async function runFaultScenario(scenario: Scenario, options: FaultScenarioOptions = {}): Promise<FaultOutcomeOfRun> {
   const emit = options.onEvent ?? (() => undefined);
-  checkFaultBroker(options, scenario);
+  const brokerToStart = await brokerPlan(options, scenario);
   const runId = makeRunId(scenario.name);
   const dir = prepareRunDir(options.outDir, runId);
   const plan = faultPlan(scenario);
   if (plan.length === 0) throw new UsageError(`scenario ${scenario.name}: no cell matches the faults' where: lists`);
 
-  const broker = await provision(options, scenario);
+  const broker = await provision(brokerToStart, scenario);
   try {
     const environment = await probeEnvironment(broker.node.url, scenario.cells);
     const run: RunFile = {
@@ -128,7 +174,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
         },
         environment,
       ),
-      faultBroker: describeBroker(broker),
+      faultBroker: broker.description,
     };
     const repetitions = scenario.window.repetitions;
     // Baselines: each cell that runs under a fault, once without one, for the throughput it costs.
@@ -167,7 +213,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
           emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
           const result = await runFaultCell(
             cell,
-            { kind: fault.kind, atMessages: fault.atMessages, atSeconds: fault.atSeconds },
+            { kind: fault.kind, atMessages: fault.atMessages, atSeconds: fault.atSeconds, after: fault.after },
             {
               node: broker.node,
               target: broker.target,

@@ -28,11 +28,11 @@ import { nowNs } from '../measure/clock.js';
 import { encodeHistogram } from '../measure/histogram.js';
 import type { Cell } from '../scenario/types.js';
 import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
-import { cellTimeout, CellWorker, latencyIntervals, mergedIntervals, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type CellRunOptions } from './cell-runner.js';
+import { allProducerReports, cellTimeout, CellWorker, latencyIntervals, mergedIntervals, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type CellRunOptions } from './cell-runner.js';
 import type { CellResult, IntegrityCounts } from './result.js';
 import type { ControlBus } from './shard-control.js';
 import { shareOf, shardQueueName, storeReports, type ShardBitsFile, type ShardInfo, type StoredInterval } from './shard.js';
-import { COUNTER, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
+import { COUNTER, idleProducerReport, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
 
 /** How often the shared warm-up and drain counts are compared (and this shard's announced). */
 const POLL_MS = 20;
@@ -60,24 +60,8 @@ function range(r: { start: number; end: number }): number[] {
  * bitsets: 0 here, decided by `ackbench merge`. Publish-only cells: `queued` (shard 1) is received.
  */
 export function shardCounts(cell: Cell, producers: ProducerReport[], consumers: ConsumerReport[], answered: boolean, queued: number | null): IntegrityCounts {
-  const empty = { index: [], words: [] };
   // One stand-in per global producer id, confirming nothing, so account() counts what was received of each.
-  const everyProducer: ProducerReport[] = Array.from({ length: cell.producers }, (_, index) => ({
-    role: 'producer',
-    index,
-    sent: 0,
-    confirmed: 0,
-    nacked: 0,
-    unknown: 0,
-    confirmedBits: empty,
-    unknownBits: empty,
-    publishHistogram: null,
-    firstSendNs: 0,
-    sendEndNs: 0,
-    lastConfirmNs: 0,
-    busy: 0,
-    error: null,
-  }));
+  const everyProducer = Array.from({ length: cell.producers }, (_, index) => idleProducerReport(index));
   const received = account(everyProducer, consumers, answered, cell.consumers === 0 ? (queued ?? 0) : null);
   const own = account(producers, [], answered, 0);
   return { ...received, sent: own.sent, confirmed: own.confirmed, nacked: own.nacked, unknown: own.unknown, lost: 0, missing: 0, recovered: 0 };
@@ -162,7 +146,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
     const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
 
     stage = 'publishing the measured window';
-    const producerReports = (await bounded(Promise.all(producers.map((p) => p.report)))) as ProducerReport[];
+    const producerReports = await bounded(allProducerReports(producers));
     announce(
       'sent',
       producerReports.reduce((n, r) => n + r.sent, 0),

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { endianness, hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { Cell, Scenario } from '../scenario/types.js';
-import type { ConsumerReport, ProducerReport, TransferredBits } from './worker-protocol.js';
+import { idleConsumerReport, idleProducerReport, type ConsumerReport, type ProducerReport, type TransferredBits } from './worker-protocol.js';
 
 export interface ShardSpec {
   /** 1-based. */
@@ -209,33 +209,28 @@ export function storeReports(
 export function loadReports(file: ShardBitsFile): { producers: ProducerReport[]; consumers: ConsumerReport[] } {
   return {
     producers: file.producers.map((p) => ({
-      role: 'producer',
-      index: p.index,
+      ...idleProducerReport(p.index),
       sent: p.sent,
       confirmed: p.confirmed,
       nacked: p.nacked,
       unknown: p.unknown,
       confirmedBits: loadBits(p.confirmedBits),
       unknownBits: loadBits(p.unknownBits),
-      publishHistogram: null,
+      lastError: p.error,
       firstSendNs: p.firstSendNs,
       sendEndNs: p.sendEndNs,
       lastConfirmNs: p.lastConfirmNs,
-      busy: 0,
       error: p.error,
     })),
     consumers: file.consumers.map((c) => ({
-      role: 'consumer',
-      index: c.index,
+      ...idleConsumerReport(c.index),
       receivedBits: c.receivedBits.map((b) => (b ? loadBits(b) : null)),
       deliveries: c.deliveries,
       duplicates: c.duplicates,
       outOfOrder: c.outOfOrder,
       redelivered: c.redelivered,
       unexpected: c.unexpected,
-      e2eHistogram: null,
       lastReceiveNs: c.lastReceiveNs,
-      busy: 0,
       error: c.error,
     })),
   };

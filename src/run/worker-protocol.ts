@@ -23,8 +23,13 @@ export const COUNTER_SLOTS = 7;
 
 export interface WorkerInit {
   role: 'producer' | 'consumer';
-  /** Producer id (written in each message header) or consumer index. */
+  /** Producer id (written in each message header) or consumer index; with producerIds, the first of them. */
   index: number;
+  /**
+   * Producers sharing one connection (the cell's channels axis): one producer per id, each on its own
+   * channel of the worker's connection. Absent: the one producer `index`.
+   */
+  producerIds?: number[];
   cell: Cell;
   window: RunWindow;
   url: string;
@@ -35,6 +40,11 @@ export interface WorkerInit {
    * end-to-end latency cannot be measured (counted all the same, not recorded in the histogram).
    */
   untimedProducers?: number[];
+  /**
+   * Fault cells with `after: continue`: when its connection dies, the worker connects again with
+   * exponential backoff for up to this long, and its producer or consumer goes on. Absent: it ends.
+   */
+  reconnectForMs?: number;
 }
 
 export type MainToWorker =
@@ -61,6 +71,16 @@ export interface ProducerReport {
   confirmedBits: TransferredBits;
   /** Sequence numbers of messages with no answer (channel died with them outstanding). */
   unknownBits: TransferredBits;
+  /** Connections opened again after one died (`after: continue`). */
+  reconnects: number;
+  /** When the producer was publishing again after its last reconnect; 0 if it never reconnected. */
+  resumedAtNs: number;
+  /** Why its last connection before the end died, even if it then reconnected; null if none did. */
+  lastError: string | null;
+  /**
+   * Publish latency of the worker's producers, encoded: producers sharing a worker record into one
+   * histogram, which goes with the first one's report (null in the others), so merging counts it once.
+   */
   publishHistogram: string | null;
   firstSendNs: number;
   /** After the last publish returned (for `none`: after the round trip that follows it). */
@@ -83,10 +103,56 @@ export interface ConsumerReport {
   redelivered: number;
   /** Bodies that are not ackbench messages of this cell. */
   unexpected: number;
+  /** Connections opened again after one died (`after: continue`). */
+  reconnects: number;
   e2eHistogram: string | null;
   lastReceiveNs: number;
   busy: number;
   error: string | null;
+}
+
+const NO_BITS: TransferredBits = { index: [], words: [] };
+
+/** A producer report of nothing: sent, answered and timed nothing. Stand-ins and stored reports start from it. */
+export function idleProducerReport(index: number): ProducerReport {
+  return {
+    role: 'producer',
+    index,
+    sent: 0,
+    confirmed: 0,
+    nacked: 0,
+    unknown: 0,
+    confirmedBits: NO_BITS,
+    unknownBits: NO_BITS,
+    reconnects: 0,
+    resumedAtNs: 0,
+    lastError: null,
+    publishHistogram: null,
+    firstSendNs: 0,
+    sendEndNs: 0,
+    lastConfirmNs: 0,
+    busy: 0,
+    error: null,
+  };
+}
+
+/** A consumer report of nothing received; stored reports start from it. */
+export function idleConsumerReport(index: number): ConsumerReport {
+  return {
+    role: 'consumer',
+    index,
+    receivedBits: [],
+    deliveries: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    redelivered: 0,
+    unexpected: 0,
+    reconnects: 0,
+    e2eHistogram: null,
+    lastReceiveNs: 0,
+    busy: 0,
+    error: null,
+  };
 }
 
 /** Latency percentiles are also reported per interval of the measured window, for long cells. */
@@ -96,5 +162,6 @@ export type WorkerToMain =
   | { type: 'ready' }
   /** The latency histogram of interval `interval` (1-based) of the window; null if it recorded nothing. */
   | { type: 'interval'; interval: number; histogram: string | null }
+  /** One per producer of the worker (producerIds), or the consumer's one. */
   | { type: 'report'; report: ProducerReport | ConsumerReport }
   | { type: 'failed'; error: string };

@@ -1,10 +1,12 @@
 // Worker thread entry: one producer or one consumer of a cell.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import type { AmqpConnection } from '../clients/adapter.js';
 import { loadAdapter } from '../clients/registry.js';
 import { maskCredentials } from '../broker/url.js';
 import { runConsumer } from './consumer.js';
 import { runProducer } from './producer.js';
+import { ReconnectingConnection } from './reconnecting-connection.js';
 import { LatencyRecorder } from '../measure/latency-recorder.js';
 import { LATENCY_INTERVAL_MS, type MainToWorker, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
 
@@ -17,6 +19,8 @@ const go = new Promise<void>((r) => (startGo = r));
 let startDrain!: (expected: number) => void;
 const drain = new Promise<number>((r) => (startDrain = r));
 let stopped = false;
+// Aborted on stop: a worker reconnecting after a fault gives up at once.
+const stopping = new AbortController();
 let startFinish!: () => void;
 const finish = new Promise<void>((r) => (startFinish = r));
 
@@ -26,6 +30,7 @@ port.on('message', (m: MainToWorker) => {
   else if (m.type === 'finish') startFinish();
   else if (m.type === 'stop') {
     stopped = true;
+    stopping.abort();
     startGo();
   }
 });
@@ -49,37 +54,64 @@ function endIntervals(): void {
   if (interval > 0 || latency.total.totalCount > 0) postInterval();
 }
 
+/** First wait between reconnect attempts; doubles (times a random 1..2) up to RECONNECT_MAX_DELAY_MS. */
+const RECONNECT_MIN_DELAY_MS = 100;
+const RECONNECT_MAX_DELAY_MS = 2000;
+
 async function main(): Promise<void> {
   const counters = new Int32Array(init.counters);
   const adapter = await loadAdapter(init.cell.client);
-  const connection = await adapter.connect(init.url, {
-    connectionName: `ackbench ${init.cell.id} ${init.role} ${init.index}`,
-    timeoutMs: 5000,
-  });
+  const shared = await ReconnectingConnection.open(() =>
+    adapter.connect(init.url, {
+      connectionName: `ackbench ${init.cell.id} ${init.role} ${init.index}`,
+      timeoutMs: 5000,
+    }),
+  );
+  const reconnectForMs = init.reconnectForMs;
+  // after: continue: a client whose connection died gets the worker's new one (or null once it gave up).
+  const reconnect = reconnectForMs
+    ? (dead: AmqpConnection) => shared.replace(dead, { forMs: reconnectForMs, minDelayMs: RECONNECT_MIN_DELAY_MS, maxDelayMs: RECONNECT_MAX_DELAY_MS, signal: stopping.signal })
+    : undefined;
   try {
     if (init.role === 'producer') {
-      const report = await runProducer(connection, init.cell, init.window, init.queue, init.index, counters, {
-        go,
-        stopped: () => stopped,
-        ready: () => post({ type: 'ready' }),
-        latency,
-      });
+      // One producer per id, each on its own channel of the shared connection; the worker is ready once all are.
+      const ids = init.producerIds ?? [init.index];
+      let ready = 0;
+      const reports = await Promise.all(
+        ids.map((id) =>
+          runProducer(shared.current, init.cell, init.window, init.queue, id, counters, {
+            go,
+            stopped: () => stopped,
+            ready: () => {
+              if (++ready === ids.length) post({ type: 'ready' });
+            },
+            latency,
+            reconnect,
+          }),
+        ),
+      );
       endIntervals();
-      post({ type: 'report', report }, transferList([report.confirmedBits, report.unknownBits]));
+      // The producers recorded into one histogram: it goes with the first report only, to be counted once.
+      const total = latency.encodeTotal();
+      reports.forEach((report, i) => {
+        report.publishHistogram = i === 0 ? total : null;
+        post({ type: 'report', report }, transferList([report.confirmedBits, report.unknownBits]));
+      });
     } else {
-      const report = await runConsumer(connection, init.cell, init.window, init.queue, init.index, counters, {
+      const report = await runConsumer(shared.current, init.cell, init.window, init.queue, init.index, counters, {
         go,
         drain,
         finish,
         untimedProducers: init.untimedProducers,
         ready: () => post({ type: 'ready' }),
         latency,
+        reconnect,
       });
       endIntervals();
       post({ type: 'report', report }, transferList(report.receivedBits.filter((b) => b !== null)));
     }
   } finally {
-    await connection.close().catch(() => undefined);
+    await shared.close().catch(() => undefined);
   }
 }
 

@@ -1,13 +1,14 @@
 // Faults of a scenario (ackbench faults): spelling, labels, and which cells a fault applies to.
-// Spelling, as `--fault` takes it and as reports show it: KIND[@N | @Ss], e.g. `kill9@2500` (after
-// 2500 measured messages were sent), `restart@1.5s` (1.5 s into the measured window), `kill9` (a
-// quarter of the way in).
+// Spelling, as `--fault` takes it and as reports show it: KIND[@N | @Ss][:continue | :stop], e.g.
+// `kill9@2500` (after 2500 measured messages were sent), `restart@1.5s` (1.5 s into the measured
+// window), `kill9` (a quarter of the way in), `kill9@2500:continue` (clients reconnect and go on; the
+// default, stop, is not spelled).
 
 import { consumeLabel, parseConsumeMode, parsePublishMode, publishLabel } from './modes.js';
-import { FAULT_KINDS, type Cell, type FaultKind, type ScenarioFault } from './types.js';
-import { cellId } from './matrix.js';
+import { FAULT_AFTER, FAULT_KINDS, type Cell, type FaultAfter, type FaultKind, type ScenarioFault } from './types.js';
+import { cellId, channelsOf } from './matrix.js';
 
-export const FAULT_SPELLING = `${FAULT_KINDS.join(' | ')}, optionally @N (messages sent) or @Ss (seconds), e.g. kill9@2500`;
+export const FAULT_SPELLING = `${FAULT_KINDS.join(' | ')}, optionally @N (messages sent) or @Ss (seconds), then optionally :continue (clients reconnect and go on) or :stop, e.g. kill9@2500:continue`;
 
 export class FaultSpellingError extends Error {}
 
@@ -15,23 +16,35 @@ export function isFaultKind(value: string): value is FaultKind {
   return (FAULT_KINDS as readonly string[]).includes(value);
 }
 
-/** `kill9@2500` -> { kind: 'kill9', atMessages: 2500 }; `restart@1.5s` -> { kind: 'restart', atSeconds: 1.5 }. */
+function isFaultAfter(value: string): value is FaultAfter {
+  return (FAULT_AFTER as readonly string[]).includes(value);
+}
+
+/**
+ * `kill9@2500` -> { kind: 'kill9', atMessages: 2500 }; `restart@1.5s` -> { kind: 'restart', atSeconds: 1.5 };
+ * `kill9:continue` -> { kind: 'kill9', after: 'continue' }.
+ */
 export function parseFaultSpelling(value: string): ScenarioFault {
-  const [kind, at, extra] = value.trim().split('@');
+  const [trigger, after, extraColon] = value.trim().split(':');
+  if (extraColon !== undefined) throw new FaultSpellingError(`'${value}': too many ':' (expected ${FAULT_SPELLING})`);
+  if (after !== undefined && !isFaultAfter(after)) throw new FaultSpellingError(`'${value}': after ':' give ${FAULT_AFTER.join(' or ')}, not '${after}'`);
+  const withAfter = (f: ScenarioFault): ScenarioFault => (after === undefined ? f : { ...f, after });
+  const [kind, at, extra] = trigger.split('@');
   if (extra !== undefined) throw new FaultSpellingError(`'${value}': too many '@' (expected ${FAULT_SPELLING})`);
   if (!isFaultKind(kind)) throw new FaultSpellingError(`unknown fault '${kind}' (expected ${FAULT_SPELLING})`);
-  if (at === undefined) return { kind };
+  if (at === undefined) return withAfter({ kind });
   const seconds = /^(\d+(?:\.\d+)?)s$/.exec(at);
-  if (seconds) return { kind, atSeconds: Number(seconds[1]) };
-  if (/^\d+$/.test(at) && Number.isSafeInteger(Number(at))) return { kind, atMessages: Number(at) };
+  if (seconds) return withAfter({ kind, atSeconds: Number(seconds[1]) });
+  if (/^\d+$/.test(at) && Number.isSafeInteger(Number(at))) return withAfter({ kind, atMessages: Number(at) });
   throw new FaultSpellingError(`'${value}': after '@' give a number of messages (2500) or seconds (1.5s)`);
 }
 
-/** The spelling of a fault: kind, and its trigger if it has one. */
-export function faultLabel(fault: Pick<ScenarioFault, 'kind' | 'atMessages' | 'atSeconds'>): string {
-  if (fault.atMessages !== undefined) return `${fault.kind}@${fault.atMessages}`;
-  if (fault.atSeconds !== undefined) return `${fault.kind}@${fault.atSeconds}s`;
-  return fault.kind;
+/** The spelling of a fault: kind, its trigger if it has one, and `:continue` if clients go on. */
+export function faultLabel(fault: Pick<ScenarioFault, 'kind' | 'atMessages' | 'atSeconds' | 'after'>): string {
+  const after = fault.after === 'continue' ? ':continue' : '';
+  if (fault.atMessages !== undefined) return `${fault.kind}@${fault.atMessages}${after}`;
+  if (fault.atSeconds !== undefined) return `${fault.kind}@${fault.atSeconds}s${after}`;
+  return `${fault.kind}${after}`;
 }
 
 /** The axis values of a cell in the canonical spelling `where:` lists are compared in. */
@@ -51,6 +64,8 @@ function cellAxisValue(cell: Cell, axis: string): string {
       return String(cell.size);
     case 'producers':
       return String(cell.producers);
+    case 'channels':
+      return String(channelsOf(cell));
     case 'consumers':
       return String(cell.consumers);
     case 'rate':

@@ -71,7 +71,7 @@ function readScenarioFile(path: string): ScenarioFile {
 function parseAxisOverride(name: keyof Axes, list: string): unknown[] {
   const items = list.split(',').map((s) => s.trim());
   if (items.some((s) => s === '')) throw new UsageError(`--${name}: empty value in '${list}'`);
-  const numeric = name === 'size' || name === 'producers' || name === 'consumers' || name === 'rate';
+  const numeric = name === 'size' || name === 'producers' || name === 'channels' || name === 'consumers' || name === 'rate';
   return items.map((s) => {
     if (!numeric || (name === 'rate' && s === 'unlimited')) return s;
     const n = Number(s);
@@ -86,6 +86,7 @@ function faultsOf(file: ScenarioFile): ScenarioFault[] | undefined {
     kind: f.kind,
     ...(f.at !== undefined ? { atMessages: f.at } : {}),
     ...(f.atSeconds !== undefined ? { atSeconds: f.atSeconds } : {}),
+    ...(f.after !== undefined ? { after: f.after } : {}),
     ...(f.where
       ? { where: Object.fromEntries(Object.entries(f.where).map(([axis, values]) => [axis, (values as unknown[]).map((v) => canonicalAxisValue(axis, v))])) }
       : {}),

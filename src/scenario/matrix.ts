@@ -11,6 +11,8 @@ export interface Axes {
   queue: QueueType[];
   size: number[];
   producers: number[];
+  /** Producer channels per connection. */
+  channels: number[];
   consumers: number[];
   /** 'unlimited' or messages per second per producer. */
   rate: ('unlimited' | number)[];
@@ -24,16 +26,25 @@ export const DEFAULT_AXES: Axes = {
   queue: ['classic'],
   size: [1024],
   producers: [1],
+  channels: [1],
   consumers: [1],
   rate: ['unlimited'],
 };
+
+/** Producer channels per connection of a cell (1 for cells stored before the axis existed). */
+export function channelsOf(cell: Pick<Cell, 'channels'>): number {
+  return cell.channels ?? 1;
+}
 
 export function cellId(c: Omit<Cell, 'id'>): string {
   // String(1e21) is '1e+21': drop the '+' so ids stay filename-safe for any rate the schema accepts.
   const rate = c.rate === null ? 'max' : `${String(c.rate).replace('+', '')}ps`;
   // A fault cell ends with its fault, '@' spelled '-at' (kill9@2500 -> kill9-at2500).
   const fault = c.fault ? [c.fault.replace(/@/g, '-at')] : [];
-  return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, rate, ...fault]
+  // Shared producer connections add a part (p4c1.ch4); one connection per producer adds none, so ids
+  // of runs made before the channels axis existed still match.
+  const channels = channelsOf(c) > 1 ? [`ch${channelsOf(c)}`] : [];
+  return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, ...channels, rate, ...fault]
     .join('.')
     .replace(/:/g, '-');
 }
@@ -50,11 +61,12 @@ export function expandMatrix(axes: Axes): Cell[] {
           for (const c of consume)
             for (const size of new Set(axes.size))
               for (const producers of new Set(axes.producers))
-                for (const consumers of new Set(axes.consumers))
-                  for (const r of new Set(axes.rate)) {
-                    const cell = { client, durability, publish: p, consume: c, queue, size, producers, consumers, rate: r === 'unlimited' ? null : r };
-                    cells.push({ id: cellId(cell), ...cell });
-                  }
+                for (const channels of new Set(axes.channels))
+                  for (const consumers of new Set(axes.consumers))
+                    for (const r of new Set(axes.rate)) {
+                      const cell = { client, durability, publish: p, consume: c, queue, size, producers, channels, consumers, rate: r === 'unlimited' ? null : r };
+                      cells.push({ id: cellId(cell), ...cell });
+                    }
   return cells;
 }
 

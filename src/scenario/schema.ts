@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { HEADER_BYTES } from '../measure/header.js';
 import { CONSUME_SPELLING, ModeSpellingError, parseConsumeMode, parsePublishMode, PUBLISH_SPELLING } from './modes.js';
-import { CLIENTS, DURABILITIES, FAULT_KINDS, QUEUE_TYPES } from './types.js';
+import { CLIENTS, DURABILITIES, FAULT_AFTER, FAULT_KINDS, QUEUE_TYPES } from './types.js';
 
 /** RabbitMQ 4's default max_message_size; larger bodies are refused by the broker. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -42,6 +42,8 @@ export const AXES_SCHEMA = z
         .max(MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes (RabbitMQ's default max_message_size)`),
     ),
     producers: axis(positiveInt.max(65535, 'must be at most 65535')),
+    // RabbitMQ's default channel_max is 2047 channels per connection.
+    channels: axis(positiveInt.max(2047, "must be at most 2047 (RabbitMQ's default channel_max)")),
     consumers: axis(nonNegativeInt),
     rate: axis(rate),
   })
@@ -58,6 +60,8 @@ const FAULT_OBJECT = z
     at: nonNegativeInt.optional(),
     /** Inject this many seconds into the measured window. */
     atSeconds: z.number().min(0, 'must not be negative').optional(),
+    /** After the fault: clients end with their connection (stop), or reconnect with backoff and go on (continue). */
+    after: z.enum(FAULT_AFTER).optional(),
     /** Only cells with these axis values (same spelling as axes:); every cell when absent. */
     where: AXES_SCHEMA.optional(),
   })

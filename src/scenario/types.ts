@@ -33,6 +33,10 @@ export type ConsumeMode =
 export const FAULT_KINDS = ['kill9', 'restart', 'close-connections', 'kill-consumer'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** What producers and consumers do when a fault cuts their connection: end, or reconnect with backoff and go on. */
+export const FAULT_AFTER = ['stop', 'continue'] as const;
+export type FaultAfter = (typeof FAULT_AFTER)[number];
+
 /** A fault of a scenario file's `faults:` list, checked. */
 export interface ScenarioFault {
   kind: FaultKind;
@@ -40,6 +44,8 @@ export interface ScenarioFault {
   atMessages?: number;
   /** Inject this long after the measured window opened. */
   atSeconds?: number;
+  /** After the fault: clients end (stop, the default) or reconnect and go on (continue). */
+  after?: FaultAfter;
   /** Only cells whose axis values are among these (canonical spelling); all cells when absent. */
   where?: Partial<Record<string, string[]>>;
 }
@@ -56,6 +62,12 @@ export interface Cell {
   /** Message body size in bytes, header included. */
   size: number;
   producers: number;
+  /**
+   * Producer channels per connection: the producers share ceil(producers / channels) connections,
+   * one worker thread each, a channel per producer. Absent (runs before this axis existed) or 1: a
+   * connection per producer. Consumers always have a connection each.
+   */
+  channels?: number;
   consumers: number;
   /** Target messages per second per producer; null = unlimited. */
   rate: number | null;

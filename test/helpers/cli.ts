@@ -14,6 +14,8 @@ export interface CliResult {
   stdout: string;
   stderr: string;
   ms: number;
+  /** The CLI process's pid (private nodes it starts are named after it). */
+  pid: number;
 }
 
 export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
@@ -30,7 +32,7 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Node
     }, options.timeoutMs ?? 120_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
+      resolve({ code, stdout, stderr, ms: Date.now() - started, pid: child.pid! });
     });
   });
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../src/measure/histogram.js';
 import { summaryCsv, timelineCsv } from '../../src/report/csv.js';
+import { notRunResult } from '../../src/run/cell-runner.js';
 import type { CellResult, Environment, IntegrityCounts, RunFile, TimelinePoint } from '../../src/run/result.js';
 import { parsePublishMode } from '../../src/scenario/modes.js';
 import { cellId } from '../../src/scenario/matrix.js';
@@ -153,23 +154,6 @@ function okResult(cell: Cell, repetition: number, random: () => number, options:
   };
 }
 
-function failedResult(cell: Cell, repetition: number, reason: string): CellResult {
-  return {
-    cell,
-    repetition,
-    status: 'failed',
-    reason,
-    counts: { ...NO_COUNTS },
-    window: { sendSeconds: 0, confirmSeconds: null, consumeSeconds: null },
-    rates: { sentPerS: 0, confirmedPerS: null, consumedPerS: null },
-    publishLatency: null,
-    e2eLatency: null,
-    histograms: { publish: null, e2e: null },
-    clientCpuPct: 0,
-    clientBound: false,
-    timeline: [],
-  };
-}
 
 export const FIXTURE_ENVIRONMENT: Environment = {
   brokerUrl: 'amqp://guest:****@127.0.0.1:5672',
@@ -199,7 +183,7 @@ export function buildFixtureRun(options: FixtureOptions = {}): RunFile {
   if (options.failedReason !== undefined) {
     const cell = fixtureCell(clients[0], 'persistent', 'tx:10');
     for (let repetition = 1; repetition <= repetitions; repetition++) {
-      cells.push(failedResult(cell, repetition, options.failedReason));
+      cells.push(notRunResult(cell, repetition, 'failed', options.failedReason));
     }
   }
   const startedAt = options.startedAt ?? '2025-11-24T12:00:00.000Z';

@@ -1,7 +1,8 @@
 // `ackbench faults` as a user runs it: a tiny scenario under kill -9 on a private node writes run.json
 // with each cell's fault outcome, summary.csv with the fault columns and the report; a transient loss
-// is a finding (exit 0), not a failure; a plain --url or docker is refused (exit 2); Ctrl-C removes the
-// node. After every test no private node of the CLI is left: no process in its dirs, no dir, no port.
+// is a finding (exit 0), not a failure; a plain --url, or docker with three nodes, is refused (exit 2);
+// Ctrl-C removes the node (--broker docker itself: faults-docker.test.ts). After every test no private
+// node of the CLI is left: no process in its dirs, no dir, no port.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,40 +13,13 @@ import { parse } from 'csv-parse/sync';
 import { amqpReachable, dockerAnswers } from '../../src/broker/provision.js';
 import { DEFAULT_URL } from '../../src/broker/url.js';
 import type { RunFile } from '../../src/run/result.js';
-import { spawn } from 'node:child_process';
-import { CLI, REPO, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
 import { nodeDirsOf, portsAnswering, processesOfNodesOf } from '../helpers/private-nodes.js';
 
 const readRun = (dir: string): RunFile => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
 
 /** CLI processes of the current test, and the ports their nodes had: checked after it. */
 let children: Array<{ pid: number; ports: number[] }> = [];
-
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  pid: number;
-}
-
-/** Runs the CLI like runCli, keeping its pid (its private nodes are named after it). */
-function runFaultsCli(args: string[], timeoutMs: number): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ackbench ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, pid: child.pid! });
-    });
-  });
-}
 
 describe('ackbench faults', { concurrency: false }, () => {
   afterEach(async () => {
@@ -77,9 +51,9 @@ describe('ackbench faults', { concurrency: false }, () => {
       ].join('\n'),
     );
     const out = join(dir, 'run');
-    const r = await runFaultsCli(['faults', scenario, '--out', out], 110_000);
+    const r = await runCli(['faults', scenario, '--out', out], { timeoutMs: 110_000 });
     const run = readRun(out);
-    const ports = run.faultBroker!.nodes.flatMap((n) => [n.amqpPort, n.distPort]);
+    const ports = run.faultBroker!.nodes.flatMap((n) => (n.distPort === null ? [n.amqpPort] : [n.amqpPort, n.distPort]));
     children.push({ pid: r.pid, ports });
     assert.equal(r.code, 0, `exit 0 (a transient loss is a finding):\n${r.stdout}\n${r.stderr}`);
     assert.equal(run.complete, true);
@@ -121,8 +95,8 @@ describe('ackbench faults', { concurrency: false }, () => {
     );
   });
 
-  test('a plain --url, --broker url and --broker docker are refused with one line, exit 2, before any node starts', { timeout: 30_000 }, async () => {
-    for (const args of [['--url', 'amqp://guest:secret@127.0.0.1:5672'], ['--broker', 'url'], ['--broker', 'docker'], ['--broker', 'nope']]) {
+  test('a plain --url, --broker url, --broker docker --nodes 3 are refused with one line, exit 2, before any node starts', { timeout: 30_000 }, async () => {
+    for (const args of [['--url', 'amqp://guest:secret@127.0.0.1:5672'], ['--broker', 'url'], ['--broker', 'docker', '--nodes', '3'], ['--broker', 'nope']]) {
       const r = await runCli(['faults', ...args, '--messages', '100'], { timeoutMs: 25_000 });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
@@ -134,7 +108,7 @@ describe('ackbench faults', { concurrency: false }, () => {
 
   test('run --broker local measures on a private node and removes it; --broker docker without an engine is exit 3', { timeout: 60_000 }, async () => {
     const dir = tempDir();
-    const r = await runFaultsCli(['run', '--broker', 'local', '--publish', 'async:100', '--messages', '1000', '--warmup', '100', '--out', dir, '--no-report'], 55_000);
+    const r = await runCli(['run', '--broker', 'local', '--publish', 'async:100', '--messages', '1000', '--warmup', '100', '--out', dir, '--no-report'], { timeoutMs: 55_000 });
     const run = readRun(dir);
     const port = Number(/:(\d+)$/.exec(run.environment!.brokerUrl)?.[1]);
     children.push({ pid: r.pid, ports: [port] });

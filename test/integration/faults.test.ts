@@ -69,22 +69,25 @@ async function faultCell(t: TestContext, publish: string, durability: Durability
   return r;
 }
 
+/** After each test: the nodes it started are destroyed, their processes, ports and dirs gone; the system node answers. */
+async function destroyStartedNodes(): Promise<void> {
+  const nodes = started;
+  started = [];
+  for (const n of nodes) await n.destroy();
+  for (const n of nodes) {
+    assert.ok(n.pid > 0);
+    assert.equal(processAlive(n.pid), false, `beam pid ${n.pid} of ${n.nodeName} is gone`);
+    assert.equal(await portAnswers(n.amqpPort), false, `AMQP port ${n.amqpPort} is free`);
+    assert.equal(await portAnswers(n.distPort), false, `dist port ${n.distPort} is free`);
+    assert.equal(existsSync(n.dir), false, `${n.dir} removed`);
+    assert.deepEqual(processesIn(n.dir), [], `no process left running in ${n.dir}`);
+  }
+  assert.equal(liveLocalNodes().length, 0, 'no private node left registered');
+  assert.equal(await amqpReachable(DEFAULT_URL, 5000), true, 'the system node on 5672 still answers');
+}
+
 describe('fault injection on a private node (kill -9 mid-run, then drain)', { concurrency: false }, () => {
-  afterEach(async () => {
-    const nodes = started;
-    started = [];
-    for (const n of nodes) await n.destroy();
-    for (const n of nodes) {
-      assert.ok(n.pid > 0);
-      assert.equal(processAlive(n.pid), false, `beam pid ${n.pid} of ${n.nodeName} is gone`);
-      assert.equal(await portAnswers(n.amqpPort), false, `AMQP port ${n.amqpPort} is free`);
-      assert.equal(await portAnswers(n.distPort), false, `dist port ${n.distPort} is free`);
-      assert.equal(existsSync(n.dir), false, `${n.dir} removed`);
-      assert.deepEqual(processesIn(n.dir), [], `no process left running in ${n.dir}`);
-    }
-    assert.equal(liveLocalNodes().length, 0, 'no private node left registered');
-    assert.equal(await amqpReachable(DEFAULT_URL, 5000), true, 'the system node on 5672 still answers');
-  });
+  afterEach(destroyStartedNodes);
 
   test('persistent + async:100 + kill -9 at ~5000 of 20000: nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const r = await faultCell(t, 'async:100', 'persistent', 1, 20_000, { kind: 'kill9', atMessages: 5000 });
@@ -133,20 +136,7 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
 });
 
 describe('consumers killed mid-stream, and a quorum queue on a cluster losing its leader', { concurrency: false }, () => {
-  afterEach(async () => {
-    const nodes = started;
-    started = [];
-    for (const n of nodes) await n.destroy();
-    for (const n of nodes) {
-      assert.equal(processAlive(n.pid), false, `beam pid ${n.pid} of ${n.nodeName} is gone`);
-      assert.equal(await portAnswers(n.amqpPort), false, `AMQP port ${n.amqpPort} is free`);
-      assert.equal(await portAnswers(n.distPort), false, `dist port ${n.distPort} is free`);
-      assert.equal(existsSync(n.dir), false, `${n.dir} removed`);
-      assert.deepEqual(processesIn(n.dir), [], `no process left running in ${n.dir}`);
-    }
-    assert.equal(liveLocalNodes().length, 0, 'no private node left registered');
-    assert.equal(await amqpReachable(DEFAULT_URL, 5000), true, 'the system node on 5672 still answers');
-  });
+  afterEach(destroyStartedNodes);
 
   test('kill-consumer: auto-ack loses what the dead consumer was handed; manual ack gets it back as redeliveries, loses nothing', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const n = await node();
@@ -204,6 +194,60 @@ describe('consumers killed mid-stream, and a quorum queue on a cluster losing it
     assert.equal(r.fault.unexpected, 0);
     assert.ok(second.running, 'node 2 was started again');
     await cluster.destroy();
+  });
+});
+
+describe('after: continue: clients reconnect with backoff and go on', { concurrency: false }, () => {
+  afterEach(destroyStartedNodes);
+
+  function cellWith(client: Cell['client'], publish: string, consume = 'manual:100', rate: number | 'unlimited' = 'unlimited'): Cell {
+    const [cell] = expandMatrix({ ...DEFAULT_AXES, client: [client], publish: [publish], durability: ['persistent'], consumers: [1], size: [256], consume: [consume], rate: [rate] });
+    return cell;
+  }
+
+  /** What every continued cell must show: the producers got through their whole window, nothing confirmed lost. */
+  function checkContinued(t: TestContext, r: FaultCellResult, messages: number): void {
+    t.diagnostic(`${summary(r)} reconnects ${r.fault.reconnects} resume ${r.fault.resumeSeconds?.toFixed(2)} s`);
+    assert.equal(r.status, 'ok', r.reason);
+    assert.equal(r.fault.after, 'continue');
+    assert.equal(r.counts.sent, messages, 'the producer published its whole window across the outage');
+    assert.equal(r.fault.attempted, r.fault.ok + r.fault.fail + r.fault.unknown);
+    assert.equal(r.fault.attempted, r.counts.sent);
+    assert.equal(r.fault.producersCut, 1, 'the fault cut the producer, which then reconnected');
+    assert.equal(r.fault.lost, 0, 'nothing confirmed is lost');
+    assert.equal(r.fault.unexpected, 0);
+    assert.ok(r.fault.recovered <= r.fault.unknown);
+    assert.ok(r.fault.resumeSeconds !== null && r.fault.resumeSeconds > 0);
+  }
+
+  test('amqplib, persistent + async:100, kill -9 at 5000 of 20000: producer and consumer reconnect, all 20000 sent, nothing confirmed lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const n = await node();
+    const r = await runFaultCell(cellWith('amqplib', 'async:100'), { kind: 'kill9', atMessages: 5000, after: 'continue' }, { node: n, runId: `faults-test-${process.pid}`, window: windowOf(20_000) });
+    checkContinued(t, r, 20_000);
+    assert.equal(r.fault.reconnects, 2, 'one producer and one consumer connected again');
+    assert.ok(r.fault.unknown <= 100, 'async:100: at most the window in flight');
+    assert.ok(r.fault.resumeSeconds! >= r.fault.recoverySeconds - 1, 'publishing resumed once the node was back');
+    // The reconnected consumer read on after the outage: the drain consumer found (almost) nothing left.
+    assert.ok(r.fault.drained < 1000, `drained ${r.fault.drained}`);
+  });
+
+  test('rabbitmq-client, persistent + single, close-connections: both reconnect, nothing confirmed lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const n = await node();
+    const r = await runFaultCell(cellWith('rabbitmq-client', 'single'), { kind: 'close-connections', atMessages: 500, after: 'continue' }, { node: n, runId: `faults-test-${process.pid}`, window: windowOf(3000) });
+    checkContinued(t, r, 3000);
+    assert.equal(r.fault.reconnects, 2);
+    assert.ok(r.fault.unknown <= 1, 'single: at most one message in flight');
+  });
+
+  test('kill-consumer with after: continue: the dead consumer stays dead (no reconnect); auto-ack loss is counted', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const n = await node();
+    const r = await runFaultCell(cellWith('amqplib', 'async:100', 'auto', 4000), { kind: 'kill-consumer', atMessages: 2000, after: 'continue' }, { node: n, runId: `faults-test-${process.pid}`, window: windowOf(12_000) });
+    t.diagnostic(summary(r));
+    assert.equal(r.status, 'ok', r.reason);
+    assert.equal(r.fault.reconnects, 0);
+    assert.equal(r.counts.sent, 12_000);
+    assert.ok(r.fault.lost > 0, `auto-ack lost ${r.fault.lost}`);
+    assert.equal(r.fault.lost, r.fault.ok - r.counts.received);
   });
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { account } from '../../src/measure/accounting.js';
 import { SeqBitset } from '../../src/measure/bitset.js';
-import type { ConsumerReport, ProducerReport, TransferredBits } from '../../src/run/worker-protocol.js';
+import { idleConsumerReport, idleProducerReport, type ConsumerReport, type ProducerReport, type TransferredBits } from '../../src/run/worker-protocol.js';
 
 function bits(seqs: Iterable<number>): TransferredBits {
   const s = new SeqBitset();
@@ -20,38 +20,26 @@ function producer(index: number, sent: number, o: { confirmed?: number[]; nacked
   const confirmed = o.confirmed ?? range(0, sent);
   const unknown = o.unknown ?? [];
   return {
-    role: 'producer',
-    index,
+    ...idleProducerReport(index),
     sent,
     confirmed: confirmed.length,
     nacked: o.nacked ?? 0,
     unknown: unknown.length,
     confirmedBits: bits(confirmed),
     unknownBits: bits(unknown),
-    publishHistogram: null,
-    firstSendNs: 0,
-    sendEndNs: 0,
-    lastConfirmNs: 0,
-    busy: 0,
-    error: null,
   };
 }
 
 /** `received[p]` lists the seqs this consumer got from producer p. */
 function consumer(index: number, received: (number[] | null)[], o: Partial<Pick<ConsumerReport, 'duplicates' | 'outOfOrder' | 'redelivered' | 'unexpected'>> = {}): ConsumerReport {
   return {
-    role: 'consumer',
-    index,
+    ...idleConsumerReport(index),
     receivedBits: received.map((r) => (r ? bits(r) : null)),
     deliveries: received.reduce((n, r) => n + (r?.length ?? 0), 0),
     duplicates: o.duplicates ?? 0,
     outOfOrder: o.outOfOrder ?? 0,
     redelivered: o.redelivered ?? 0,
     unexpected: o.unexpected ?? 0,
-    e2eHistogram: null,
-    lastReceiveNs: 0,
-    busy: 0,
-    error: null,
   };
 }
 

@@ -221,6 +221,31 @@ describe('ConfirmTracker', () => {
     assert.equal(tracker.outstanding, 0);
   });
 
+  test('reopen after abandon: tags count from 1 again, waits work, and the new tags map to the new seqs', async () => {
+    const { sink, tracker } = setup(4);
+    tracker.sent(0, 0, false);
+    tracker.sent(1, 0, false);
+    tracker.settle(1, false, true, 5);
+    tracker.abandon(new Error('connection closed'));
+    tracker.reopen();
+    assert.equal(tracker.outstanding, 0);
+    assert.equal(tracker.sent(2, 10, false), 1, 'the new channel numbers from 1');
+    const w = observe(tracker.waitAll());
+    tracker.settle(1, false, true, 30);
+    await tick();
+    assert.equal(w.resolved, true);
+    assert.deepEqual(sink.confirmations, [
+      { seq: 0, latencyNs: 5, atNs: 5 },
+      { seq: 2, latencyNs: 20, atNs: 30 },
+    ]);
+  });
+
+  test('reopen with messages outstanding is refused', () => {
+    const { tracker } = setup(4);
+    tracker.sent(0, 0, false);
+    assert.throws(() => tracker.reopen(), /outstanding/);
+  });
+
   test('randomized: confirmed seqs match a reference model, each at most once', () => {
     for (const seed of [1, 2, 3, 42, 20240607]) {
       const rand = mulberry32(seed);

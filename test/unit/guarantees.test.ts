@@ -44,6 +44,8 @@ function outcome(result: CellResult, overrides: Partial<FaultOutcome>): FaultOut
     injectedAtNs: 1,
     recoverySeconds: 4.2,
     producersCut: 1,
+    reconnects: 0,
+    resumeSeconds: null,
     drained: 100,
     attempted: sent,
     ok,
@@ -188,6 +190,19 @@ describe('guarantees table and verdicts', () => {
     assert.deepEqual([persistentAsync.verdict, persistentAsync.promised], ['no loss', true]);
   });
 
+  test('after: continue: the row says how many clients reconnected and when publishing resumed', () => {
+    const continued = structuredClone(run);
+    const r = continued.cells.find((c) => c.fault && c.status === 'ok' && c.cell.fault === 'kill9@1250')!;
+    r.cell = { ...r.cell, fault: 'kill9@1250:continue' };
+    Object.assign(r.fault!, { after: 'continue', reconnects: 2, resumeSeconds: 6.154 });
+    const table = guaranteeTable(continued);
+    const row = table.find((x) => x.fault === 'kill9@1250:continue')!;
+    assert.equal(row.resumed, '2 reconnects; publishing again 6.15 s after the fault');
+    assert.ok(table.filter((x) => x !== row).every((x) => x.resumed === null), 'stop cells say nothing of reconnects');
+    const page = reportHtml({ run: continued, charts: [], chartsHref: 'charts', runFiles: [], historyHref: '../index.html' });
+    assert.match(page, /2 reconnects; publishing again 6\.15 s after the fault/);
+  });
+
   test('only a promise broken, a failed cell or an unexpected message is a problem; other losses are findings', () => {
     const { problems, findings } = faultVerdicts(run.cells);
     assert.equal(problems.length, 1, problems.join('\n'));
@@ -229,16 +244,17 @@ describe('faults in scenario files', () => {
     return path;
   };
 
-  test('bench/faults.yaml: 40 cells under kill9, 8 of them also under kill-consumer', () => {
+  test('bench/faults.yaml: 40 cells under kill9, 10 under kill9 with clients that go on, 8 under kill-consumer', () => {
     const scenario = loadScenario(join(REPO, 'bench/faults.yaml'));
     assert.equal(scenario.cells.length, 40);
     assert.deepEqual(scenario.faults, [
       { kind: 'kill9', atMessages: 1250 },
+      { kind: 'kill9', atMessages: 1250, after: 'continue', where: { durability: ['persistent'], consume: ['manual:100:1'] } },
       { kind: 'kill-consumer', atMessages: 1250, where: { durability: ['persistent'], publish: ['single', 'async:1000'] } },
     ]);
     const plan = faultPlan(scenario);
-    assert.equal(plan.length, 48);
-    assert.equal(new Set(plan.map((p) => p.cell.id)).size, 48, 'a fault cell id per cell and fault');
+    assert.equal(plan.length, 58);
+    assert.equal(new Set(plan.map((p) => p.cell.id)).size, 58, 'a fault cell id per cell and fault');
     assert.ok(plan.every((p) => p.cell.id.startsWith(`${p.base.id}.`) && p.cell.fault === faultLabel(p.fault)));
   });
 
@@ -256,6 +272,7 @@ describe('faults in scenario files', () => {
     ['faults: [{ kind: kill9, where: { publsh: single } }]', /unknown key 'faults\[0\]\.where\.publsh' \(did you mean 'publish'\?\)/],
     ['faults: [{ kind: kill9, where: { publish: sngle } }]', /faults\[0\]\.where\.publish.*unknown publish mode 'sngle'/],
     ['faults: []', /faults: give at least one fault/],
+    ['faults: [{ kind: kill9, after: retry }]', /faults\[0\]\.after: must be one of stop, continue/],
     ['nodes: 2', /nodes: must be 1 \(a private node\) or 3 \(a private cluster\)/],
   ];
   for (const [yaml, message] of bad) {
@@ -276,5 +293,18 @@ describe('faults in scenario files', () => {
     assert.deepEqual(scenario.faults, [{ kind: 'kill9', atMessages: 10 }, { kind: 'close-connections' }]);
     assert.throws(() => loadScenario(null, { faults: 'kill9@soon' }), /--fault: 'kill9@soon': after '@' give a number/);
     assert.throws(() => loadScenario(null, { faults: 'nuke' }), /--fault: unknown fault 'nuke'/);
+  });
+
+  test('after: continue, in a file and spelled :continue; a cell under it has an id of its own', () => {
+    assert.deepEqual(parseFaultSpelling('kill9@2500:continue'), { kind: 'kill9', atMessages: 2500, after: 'continue' });
+    assert.deepEqual(parseFaultSpelling('restart:stop'), { kind: 'restart', after: 'stop' });
+    assert.equal(faultLabel(parseFaultSpelling('kill9@2500:continue')), 'kill9@2500:continue');
+    assert.equal(faultLabel(parseFaultSpelling('kill9@2500:stop')), 'kill9@2500', 'stop is the default and is not spelled');
+    assert.throws(() => loadScenario(null, { faults: 'kill9@10:retry' }), /--fault: 'kill9@10:retry': after ':' give stop or continue/);
+    const scenario = loadScenario(file('c.yaml', 'faults: [{ kind: kill9, at: 10 }, { kind: kill9, at: 10, after: continue }]\n'));
+    assert.deepEqual(scenario.faults, [{ kind: 'kill9', atMessages: 10 }, { kind: 'kill9', atMessages: 10, after: 'continue' }]);
+    const ids = faultPlan(scenario).map((p) => p.cell.id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids[1].endsWith('.kill9-at10-continue'), ids[1]);
   });
 });

@@ -88,19 +88,20 @@ describe('expandMatrix', () => {
     queue: ['classic', 'quorum'],
     size: [16, 1024],
     producers: [1, 4],
+    channels: [1, 4],
     consumers: [0, 2],
     rate: ['unlimited', 2.5],
   };
 
   test('the cell count is the product of the axes', () => {
     const product = Object.values(axes).reduce((n, values) => n * values.length, 1);
-    assert.equal(product, 2 * 2 * 5 * 2 * 2 * 2 * 2 * 2 * 2);
+    assert.equal(product, 2 * 2 * 5 * 2 * 2 * 2 * 2 * 2 * 2 * 2);
     assert.equal(expandMatrix(axes).length, product);
   });
 
   test('every combination appears exactly once', () => {
     const cells = expandMatrix(axes);
-    const keys = new Set(cells.map((c) => JSON.stringify([c.client, c.durability, c.publish, c.consume, c.queue, c.size, c.producers, c.consumers, c.rate])));
+    const keys = new Set(cells.map((c) => JSON.stringify([c.client, c.durability, c.publish, c.consume, c.queue, c.size, c.producers, c.channels, c.consumers, c.rate])));
     assert.equal(keys.size, cells.length);
   });
 
@@ -131,6 +132,15 @@ describe('expandMatrix', () => {
       cells.map((c) => publishLabel(c.publish)),
       ['async:1000', 'tx:1'],
     );
+  });
+
+  test('channels per connection: 1 adds nothing to the id (ids of older runs still match), more adds .chN', () => {
+    const [one, four] = expandMatrix({ ...DEFAULT_AXES, producers: [4], channels: [1, 4] });
+    assert.equal(one.id, 'amqplib.persistent.async-1000.manual-100-1.classic.1024B.p4c1.max');
+    assert.equal(four.id, 'amqplib.persistent.async-1000.manual-100-1.classic.1024B.p4c1.ch4.max');
+    assert.equal(loadScenario(null, { axes: { channels: '2,8' } }).cells.map((c) => c.channels).join(','), '2,8');
+    assert.throws(() => loadScenario(null, { axes: { channels: '0' } }), /--channels/);
+    assert.throws(() => loadScenario(null, { axes: { channels: '4096' } }), /channel_max/);
   });
 
   test('the distinct values of each axis multiply, not the raw lists', () => {
