@@ -315,20 +315,27 @@ test('a connection the broker closes: onClose on connection and channel, in-flig
     assert.ok(line, `connection ${name} not listed by rabbitmqctl`);
     const pid = /<[^>]+>/.exec(line)![0];
 
-    const body = Buffer.alloc(64 * 1024);
+    const body = Buffer.alloc(16 * 1024);
     let published = 0;
     const closing = run('rabbitmqctl', ['close_connection', pid, 'ackbench test forced close']);
-    // publish until the close lands, so some publishes are in flight when it does
+    // Publish until the close lands, keeping a window of unanswered publishes open all the time, so
+    // some are in flight when it does. No cap on the count: rabbitmqctl may take seconds to start,
+    // and a cap reached before the close lands let every publish be answered (CI, session 2).
     let gone = false;
     void connClosed.then(() => {
       gone = true;
       answersAtClose = answers;
     });
-    while (!gone && published < 5000) {
-      ch.publish(q, body, false);
-      published++;
-      if (published % 50 === 0) await sleep(1);
+    const window = 400;
+    const deadline = Date.now() + 30_000;
+    while (!gone && Date.now() < deadline) {
+      while (published - answers < window) {
+        ch.publish(q, body, false);
+        published++;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    assert.ok(gone, 'the forced close did not land within 30 s');
     await closing;
     const err = await connClosed;
     assert.match(err.message, /CONNECTION_FORCED.*ackbench test forced close/);
