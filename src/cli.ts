@@ -237,7 +237,7 @@ export function buildProgram(): Command {
     .option('--resume <dir>', 'continue an interrupted run in DIR: only missing repetitions run')
     .option('--shard <i/n>', "run the I-th of N shares of every cell's producers and consumers, in step with the other N-1 agents (see ackbench merge)")
     .option('--shard-group <name>', 'names the shared queues and control exchange of a sharded run (default: scenario name and N)')
-    .option('--broker <kind>', 'url (default: --url, else $AMQP_URL, else 127.0.0.1:5672), local (a private node, removed at the end), docker (a container, removed at the end), auto (the URL if it answers, else a private node)')
+    .option('--broker <kind>', 'url (default: --url, else $AMQP_URL, else 127.0.0.1:5672), local (a private node, removed at the end), docker (a container, removed at the end), auto (the URL if it answers, else a private node, else a container)')
     .addOption(new Option('--no-report', 'skip the HTML report and charts'))
     .action(async (scenarioPath: string | undefined, flags: RunFlags) => {
       process.exitCode = await runCommand(scenarioPath, flags);

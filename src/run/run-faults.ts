@@ -12,8 +12,8 @@ import { dockerAnswers, startDockerNode } from '../broker/docker-node.js';
 import { probeEnvironment } from '../broker/environment.js';
 import type { FaultNode } from '../broker/fault-node.js';
 import { startLocalCluster } from '../broker/local-cluster.js';
-import { findRabbitmqScripts, liveLocalNodes, startLocalNode, type LocalNode } from '../broker/local-node.js';
-import type { BrokerKind } from '../broker/provision.js';
+import { liveLocalNodes, startLocalNode, type LocalNode } from '../broker/local-node.js';
+import { AUTO_PROBES, chooseAutoBroker, type BrokerKind } from '../broker/provision.js';
 import { maskCredentials } from '../broker/url.js';
 import { faultApplies, faultCell } from '../scenario/faults.js';
 import type { Cell, Scenario, ScenarioFault } from '../scenario/types.js';
@@ -115,8 +115,10 @@ async function brokerPlan(options: FaultScenarioOptions, scenario: Scenario): Pr
     if (!(await dockerAnswers())) throw new BrokerError(NO_ENGINE);
     return { kind: 'docker' };
   }
-  if (kind !== 'auto' || (scenario.nodes ?? 1) > 1 || findRabbitmqScripts()) return { kind: 'local' };
-  if (await dockerAnswers()) return { kind: 'docker' };
+  if (kind !== 'auto' || (scenario.nodes ?? 1) > 1) return { kind: 'local' };
+  // run's auto order without its first step: faults never use a broker they did not start.
+  const choice = await chooseAutoBroker({ ...AUTO_PROBES, defaultUrlAnswers: async () => false });
+  if (choice === 'local' || choice === 'docker') return { kind: choice };
   throw new BrokerError(
     '--broker auto: rabbitmq-server is not installed and no docker engine answers `docker info`; install rabbitmq-server (Debian/Ubuntu: apt-get install rabbitmq-server) or start a docker engine',
   );

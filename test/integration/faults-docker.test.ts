@@ -16,6 +16,8 @@ import { delimiter, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { portAnswers } from '../../src/broker/local-node.js';
+import { dockerAnswers, provisionBroker, type ProvisionedBroker } from '../../src/broker/provision.js';
+import { amqplibAdapter } from '../../src/clients/amqplib.js';
 import type { RunFile } from '../../src/run/result.js';
 import { REPO, runCli, tempDir } from '../helpers/cli.js';
 import { processesIn } from '../helpers/private-nodes.js';
@@ -130,6 +132,44 @@ describe('ackbench faults --broker docker (simulated engine, real broker)', { co
     assert.deepEqual(readdirSync(join(dir, 'nodes')), [], 'the private node behind the container was removed');
     assert.deepEqual(readdirSync(join(dir, 'containers')).filter((f) => f.endsWith('.sock')), [], 'no container left');
     assert.equal(await portAnswers(port, 1000), false, `port ${port} is free`);
+  });
+
+  test('auto with nothing at the default URL and no rabbitmq-server starts a container, and removes it', { timeout: 90_000 }, async () => {
+    // The first two probes are made to fail (the system node does answer here, and rabbitmq-server is
+    // installed); the docker one is the real `docker info`, answered by the double on PATH.
+    const { dir, env } = doubleEnv();
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    let broker: ProvisionedBroker | undefined;
+    try {
+      broker = await provisionBroker('auto', undefined, undefined, {
+        defaultUrlAnswers: async () => false,
+        rabbitmqServerInstalled: () => false,
+        dockerAnswers,
+      });
+      assert.equal(broker.kind, 'docker');
+      const port = Number(new URL(broker.url).port);
+      assert.notEqual(port, 5672, 'a port of its own');
+      // A real broker behind it: a message goes in and is counted.
+      const conn = await amqplibAdapter.connect(broker.url, { connectionName: 'ackbench auto-docker test', timeoutMs: 10_000 });
+      const ch = await conn.openChannel();
+      await ch.declareQueue('ackbench.auto-docker', 'classic');
+      ch.publish('ackbench.auto-docker', Buffer.from('x'), true);
+      let count = 0;
+      for (let i = 0; i < 50 && count === 0; i++, await sleep(100)) count = await ch.countMessages('ackbench.auto-docker');
+      assert.equal(count, 1);
+      await conn.close();
+      await broker.release();
+      assert.deepEqual(commandsOf(dir).filter((c) => ['info', 'run', 'rm'].includes(c[0])).map((c) => c[0]), ['info', 'run', 'rm'], 'the engine asked once');
+      const until = Date.now() + 10_000;
+      while (processesIn(dir).length && Date.now() < until) await sleep(100);
+      assert.deepEqual(processesIn(dir), [], 'no process left under the double\'s dir');
+      assert.equal(await portAnswers(port, 1000), false, `port ${port} is free`);
+    } finally {
+      await broker?.release();
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 
   test('without an engine: exit 3 with one line, and nothing run', { timeout: 30_000 }, async () => {
