@@ -1,6 +1,5 @@
-// Pins the rabbitmq-client adapter against the real broker: what the publish modes and the
-// integrity accounting rely on (confirm tags from 1, one answer per publish, tx visibility,
-// deliveries and acks, write backpressure), the fail-fast connect that replaces the library's
+// Pins the rabbitmq-client adapter against the real broker (confirm tags and tx, shared with amqplib,
+// are in adapter-contract.test.ts): nacks, deliveries and acks, write backpressure, the fail-fast connect that replaces the library's
 // endless reconnect, close reporting through onClose, and the server properties read from
 // connection.start through the library's internals (src/clients/rabbitmq-client.ts explains why).
 
@@ -57,37 +56,6 @@ test('server properties come from connection.start, the same as amqplib reports'
   }
 });
 
-test('confirm mode: tags count from 1 and every publish is acked exactly once', async () => {
-  const conn = await connect();
-  const n = 2000;
-  const acks = new Uint8Array(n + 1);
-  let answered = 0;
-  let done!: () => void;
-  const all = new Promise<void>((resolve) => (done = resolve));
-  const ch = await conn.openChannel({
-    confirms: (tag, multiple, ack) => {
-      assert.equal(multiple, false);
-      assert.equal(ack, true, `tag ${tag} nacked`);
-      assert.ok(tag >= 1 && tag <= n, `tag ${tag} out of range`);
-      acks[tag]++;
-      if (++answered === n) done();
-    },
-  });
-  const q = queueName('tags');
-  try {
-    await ch.declareQueue(q, 'classic');
-    for (let i = 0; i < n; i++) assert.equal(ch.publish(q, Buffer.from(`m${i}`), i % 2 === 0), true);
-    await all;
-    await ch.sync(q);
-    assert.equal(acks.subarray(1).every((c) => c === 1), true, 'each tag acked exactly once');
-    assert.equal(answered, n);
-    assert.equal(await ch.countMessages(q), n);
-  } finally {
-    await ch.deleteQueue(q);
-    await conn.close();
-  }
-});
-
 test('confirm mode: a basic.nack reaches confirms as ack=false for its own tag', async () => {
   // A queue that refuses publishes beyond 5 messages: the broker nacks the rest.
   const q = queueName('nack');
@@ -116,25 +84,6 @@ test('confirm mode: a basic.nack reaches confirms as ack=false for its own tag',
   } finally {
     await rawCh.deleteQueue(q);
     await raw.close();
-    await conn.close();
-  }
-});
-
-test('tx: nothing is visible before tx.commit, everything after', async () => {
-  const conn = await connect();
-  const admin = await conn.openChannel();
-  const ch = await conn.openChannel();
-  const q = queueName('tx');
-  try {
-    await admin.declareQueue(q, 'classic');
-    await ch.txSelect();
-    for (let i = 0; i < 10; i++) ch.publish(q, Buffer.from('x'), true);
-    await ch.sync(q);
-    assert.equal(await admin.countMessages(q), 0, 'uncommitted messages must not be in the queue');
-    await ch.txCommit();
-    assert.equal(await admin.countMessages(q), 10);
-  } finally {
-    await admin.deleteQueue(q);
     await conn.close();
   }
 });
