@@ -52,6 +52,7 @@ import { busiest, cellResultFrom, clientBound, cpuPercent, measuredWindow } from
 import { allProducerReports, CellWorker, drainConsumers, indices, notRunResult, openWindow, queueName, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type Progress } from './cell-runner.js';
 import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts } from './result.js';
 import { COUNTER, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
+import { QUEUE_RECOVERY_MS, waitForQueue } from './queue-recovery.js';
 
 export type { FaultKind, FaultOutcome } from './result.js';
 
@@ -99,8 +100,6 @@ export interface FaultRunOptions extends Omit<FaultCellOptions, 'node' | 'runId'
 
 const DEFAULT_SETTLE_MS = 1000;
 const DEFAULT_RECOVERY_TIMEOUT_MS = 90_000;
-/** How long a cell keeps trying to declare its queue on a node that just came back. */
-const DECLARE_RETRY_MS = 20_000;
 const FAULT_REASON = 'ackbench fault injection';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -324,7 +323,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     // A node just started again after the previous cell's fault can refuse a declare for a moment
     // (404 NOT_FOUND while its queues recover): try again on a fresh connection, for a bounded time.
     stage = 'declaring the queue';
-    const declareUntil = Date.now() + DECLARE_RETRY_MS;
+    const declareUntil = Date.now() + QUEUE_RECOVERY_MS;
     for (;;) {
       try {
         admin = await adapter.connect(target.url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
@@ -412,18 +411,10 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     adminChannel = await admin.openChannel();
     outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
     if (spec.kind === 'kill9' || spec.kind === 'restart') {
-      // A node that accepts connections again can still answer 404 NOT_FOUND for a queue for a moment,
-      // while its queues recover (as for the declare above): a drain consumer starting then would fail
-      // the cell. Wait, for a bounded time, until a passive declare finds the queue; a queue really gone
-      // is left to the drain to report.
+      // A drain consumer starting before the queue answers again would fail the cell (queue-recovery.ts);
+      // a queue really gone is left to the drain to report.
       stage = 'waiting for the queue to answer after the fault';
-      const until = Math.min(deadline, Date.now() + DECLARE_RETRY_MS);
-      for (;;) {
-        if (await bounded(adminChannel.countMessages(queue).then(() => true, () => false))) break;
-        if (Date.now() > until) break;
-        await sleep(250);
-        adminChannel = await bounded(admin.openChannel());
-      }
+      await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), QUEUE_RECOVERY_MS))));
     }
     if (target !== node && cell.queue !== 'classic' && outcome.node) {
       stage = 'reading the queue leader after the fault';

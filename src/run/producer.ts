@@ -13,6 +13,7 @@ import type { Cell, RunWindow } from '../scenario/types.js';
 import { modeDriver } from './publish-modes.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ProducerReport } from './worker-protocol.js';
+import { waitForQueue } from './queue-recovery.js';
 
 /** Yield to the event loop this often in the fast path, so socket writes and acks get through. */
 const YIELD_EVERY = 512;
@@ -179,6 +180,8 @@ export async function runProducer(
       if (!next) break;
       current = next;
       try {
+        // Topology recovery: publishing before the queue answers again would be confirmed and dropped.
+        await waitForQueue(next, queue);
         ch = await attach(next);
         reconnects++;
         resumedAtNs = nowNs();

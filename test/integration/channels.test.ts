@@ -21,8 +21,9 @@ describe('producers sharing connections (channels per connection)', { concurrenc
 
   for (const client of CLIENTS) {
     test(`${client}: 4 producers, 2 channels per connection: 2 producer connections of 2 channels; 4x the messages, none lost, each latency counted once`, { timeout: 60_000 }, async () => {
-      const [cell] = expandMatrix({ ...DEFAULT_AXES, client: [client], producers: [4], channels: [2], consumers: [1], rate: [400] });
-      // Paced (400/s per producer for 2000 messages: 5 s), so the connections can be listed mid-run.
+      const [cell] = expandMatrix({ ...DEFAULT_AXES, client: [client], producers: [4], channels: [2], consumers: [1], rate: [200] });
+      // Paced (200/s per producer for 2000 messages: 10 s), so the connections are listed mid-run even
+      // when rabbitmqctl takes seconds to start.
       const listing: { connections: Promise<string> | null } = { connections: null };
       const onProgress = (p: Progress) => {
         if (!listing.connections && p.sent > 800) listing.connections = node.ctl(['list_connections', '--quiet', '--no-table-headers', 'channels', 'client_properties'], 20_000);

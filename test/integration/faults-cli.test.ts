@@ -123,7 +123,7 @@ describe('ackbench faults', { concurrency: false }, () => {
     }
   });
 
-  test('Ctrl-C mid-cell: exit 130, the private node is killed and its dir removed', { timeout: 60_000 }, async () => {
+  test('Ctrl-C mid-cell: exit 130, the private node is killed and its dir removed', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const { child, stderr, exited } = startCli(['faults', '--messages', '200000', '--rate', '2000', '--fault', 'kill9@150000', '--out', join(dir, 'run'), '--no-report']);
     const ports: number[] = [];

@@ -117,12 +117,13 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     assert.equal(r.fault.lost, r.fault.ok);
   });
 
-  test('persistent + async:100 + graceful restart, then close-connections (runFaults): nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  test('persistent + async:100 + graceful restart, then close-connections (runFaults): nothing confirmed is lost', { timeout: 2 * TEST_TIMEOUT_MS }, async (t) => {
     const restart = await faultCell(t, 'async:100', 'persistent', 1, 20_000, { kind: 'restart', atMessages: 5000 });
     assert.equal(restart.fault.lost, 0);
     const n = started[0];
-    // rabbitmqctl takes a few hundred ms to act: pace the producer (5000/s, 4 s) so the fault lands mid-run.
-    const scenario = { name: 'faults', url: null, window: windowOf(20_000), cells: [cellOf('async:100', 'persistent', 1, 5000)], axes: {} };
+    // rabbitmqctl takes from a few hundred ms to seconds to act: pace the producer (2000/s, 7.5 s after
+    // the fault's message) so the fault lands mid-run.
+    const scenario = { name: 'faults', url: null, window: windowOf(20_000), cells: [cellOf('async:100', 'persistent', 1, 2000)], axes: {} };
     const [closed] = await runFaults(scenario, { node: n, fault: { kind: 'close-connections', atMessages: 5000 } });
     t.diagnostic(summary(closed));
     assert.equal(closed.status, 'ok', closed.reason);
@@ -170,7 +171,8 @@ describe('consumers killed mid-stream, and a quorum queue on a cluster losing it
     assert.ok(manual.counts.redelivered >= manual.fault.duplicated, 'the drain consumer saw them flagged redelivered');
   });
 
-  test('quorum queue on a three-node cluster, its leader\'s node killed -9 mid-publish: nothing confirmed is lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  // Three node boots, their joins and a restart: more than one node's budget.
+  test('quorum queue on a three-node cluster, its leader\'s node killed -9 mid-publish: nothing confirmed is lost', { timeout: 3 * TEST_TIMEOUT_MS }, async (t) => {
     const cluster = await startLocalCluster();
     started.push(...cluster.nodes);
     const [first, second] = cluster.nodes;
@@ -233,7 +235,9 @@ describe('after: continue: clients reconnect with backoff and go on', { concurre
 
   test('rabbitmq-client, persistent + single, close-connections: both reconnect, nothing confirmed lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const n = await node();
-    const r = await runFaultCell(cellWith('rabbitmq-client', 'single'), { kind: 'close-connections', atMessages: 500, after: 'continue' }, { node: n, runId: `faults-test-${process.pid}`, window: windowOf(3000) });
+    // Paced (300/s, 8 s after the fault's message): rabbitmqctl, which can take seconds to start, cuts
+    // the producer mid-publish.
+    const r = await runFaultCell(cellWith('rabbitmq-client', 'single', 'manual:100', 300), { kind: 'close-connections', atMessages: 500, after: 'continue' }, { node: n, runId: `faults-test-${process.pid}`, window: windowOf(3000) });
     checkContinued(t, r, 3000);
     assert.equal(r.fault.reconnects, 2);
     assert.ok(r.fault.unknown <= 1, 'single: at most one message in flight');

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import * as amqplib from 'amqplib';
 import { amqplibAdapter } from '../../src/clients/amqplib.js';
 import { rabbitmqClientAdapter, WRITE_HIGH_WATER_BYTES } from '../../src/clients/rabbitmq-client.js';
+import { freePort } from '../../src/broker/local-node.js';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const run = promisify(execFile);
@@ -96,14 +97,17 @@ test('TCP_NODELAY: a tx.commit right after a publish is not held back by Nagle',
   try {
     await ch.declareQueue(q, 'classic');
     await ch.txSelect();
-    const t0 = performance.now();
+    const times: number[] = [];
     for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
       ch.publish(q, Buffer.alloc(16), false);
       await ch.txCommit();
+      times.push(performance.now() - t0);
     }
-    const perCommit = (performance.now() - t0) / rounds;
-    // with Nagle on, each commit waits for the broker's delayed ACK (~40 ms)
-    assert.ok(perCommit < 15, `${perCommit.toFixed(1)} ms per publish + tx.commit`);
+    // With Nagle on, every commit waits for the broker's delayed ACK (~40 ms); the median is not moved
+    // by a few rounds that a loaded machine stalls.
+    const median = times.sort((a, b) => a - b)[rounds / 2];
+    assert.ok(median < 20, `median ${median.toFixed(1)} ms per publish + tx.commit`);
   } finally {
     await ch.deleteQueue(q);
     await conn.close();
@@ -171,8 +175,9 @@ test('a consumer gets every message once, not redelivered, and acks (single and 
 });
 
 test('connect to a closed port rejects with ECONNREFUSED at once', async () => {
+  const port = await freePort();
   const t0 = Date.now();
-  await assert.rejects(connect('ackbench test refused', 'amqp://guest:guest@127.0.0.1:5673', 3000), (err: NodeJS.ErrnoException) => {
+  await assert.rejects(connect('ackbench test refused', `amqp://guest:guest@127.0.0.1:${port}`, 3000), (err: NodeJS.ErrnoException) => {
     assert.equal(err.code, 'ECONNREFUSED');
     return true;
   });

@@ -50,11 +50,17 @@ test('SIGINT mid-matrix keeps finished cells (complete: false); --resume runs on
 
 test('the broker closing a cell\'s connections fails that cell with the reason; the run goes on', async () => {
   const dir = tempDir();
-  const args = ['run', '--publish', 'async:100,single', '--duration', '4', '--rate', '500', '--warmup', '50', '--out', dir, '--no-report'];
+  // 12 s a cell leaves room for rabbitmqctl, which can take seconds to start on a loaded machine:
+  // the close must land while the producer still publishes.
+  const seconds = 12;
+  const args = ['run', '--publish', 'async:100,single', '--duration', String(seconds), '--rate', '500', '--warmup', '50', '--out', dir, '--no-report'];
   const { stderr, exited } = startCli(args);
   await waitFor('the first cell to start', () => stderr().includes('async-100') && stderr().includes('...'));
-  await sleep(2000);
-  const closed = await closeConnectionsNamed('async-100.manual-100-1.classic.1024B.p1c1.500ps producer');
+  // Close the producer's connection as soon as the broker lists it.
+  let closed = 0;
+  for (const until = Date.now() + 8000; closed === 0 && Date.now() < until; await sleep(200)) {
+    closed = await closeConnectionsNamed('async-100.manual-100-1.classic.1024B.p1c1.500ps producer');
+  }
   assert.equal(closed, 1, 'one producer connection closed');
   const code = await exited;
   assert.equal(code, 1, 'a failed cell is a failed check');
@@ -64,6 +70,7 @@ test('the broker closing a cell\'s connections fails that cell with the reason; 
   const [failed, next] = run.cells;
   assert.equal(failed.status, 'failed');
   assert.match(failed.reason!, /CONNECTION_FORCED|closed/i);
+  assert.ok(failed.counts.sent < seconds * 500, `closed mid-stream: ${failed.counts.sent} sent`);
   assert.equal(next.status, 'ok', 'the next cell still runs');
   assert.equal(next.counts.lost, 0);
 });
