@@ -196,7 +196,10 @@ export interface GuaranteeTableRow {
   fault: string;
   /** On a cluster: the node the fault hit, and the queue's leader before and after. */
   node: string | null;
-  /** after: continue: how many connections the clients opened again, and when publishing resumed. */
+  /**
+   * after: continue: how many connections the clients opened again, and when publishing resumed; and
+   * a queue that did not answer after recovery.
+   */
   resumed: string | null;
   status: CellResult['status'];
   reason: string | null;
@@ -206,11 +209,18 @@ export interface GuaranteeTableRow {
   verdict: Verdict;
 }
 
-/** `after: continue`: "2 reconnects; publishing again 6.15 s after the fault", or why not. */
+/**
+ * `after: continue`: "2 reconnects; publishing again 6.15 s after the fault", or why not; and a queue
+ * that did not answer after the node came back (the node was restarted once more).
+ */
 function resumedNote(f: FaultOutcome): string | null {
-  if (f.after !== 'continue') return null;
-  const reconnects = `${f.reconnects} reconnect${f.reconnects === 1 ? '' : 's'}`;
-  return f.resumeSeconds === null ? `${reconnects}; no producer had to publish again` : `${reconnects}; publishing again ${f.resumeSeconds.toFixed(2)} s after the fault`;
+  const notes: string[] = [];
+  if (f.queueUnavailableSeconds != null) notes.push(`queue 404 NOT_FOUND for ${f.queueUnavailableSeconds.toFixed(0)} s after recovery; node restarted once more`);
+  if (f.after === 'continue') {
+    const reconnects = `${f.reconnects} reconnect${f.reconnects === 1 ? '' : 's'}`;
+    notes.push(f.resumeSeconds === null ? `${reconnects}; no producer had to publish again` : `${reconnects}; publishing again ${f.resumeSeconds.toFixed(2)} s after the fault`);
+  }
+  return notes.length ? notes.join('; ') : null;
 }
 
 export function guaranteeTable(run: RunFile): GuaranteeTableRow[] {

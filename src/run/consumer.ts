@@ -9,7 +9,7 @@ import { readHeader } from '../measure/header.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ConsumerReport } from './worker-protocol.js';
-import { waitForQueue } from './queue-recovery.js';
+import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
 
 export interface ConsumerControl {
   /** Consuming has started: tell the main thread. */
@@ -150,7 +150,7 @@ export async function runConsumer(
         if (!conn || killed()) return; // given up: failure stays, and the consumer ends
         try {
           // Topology recovery: consuming before the queue answers again would fail with 404.
-          await waitForQueue(conn, queue);
+          await waitForQueue(conn, queue, CLIENT_QUEUE_WAIT_MS);
           // A stream keeps what was read: go on from new messages, not from its start again (the
           // fault cell's drain consumer reads the whole stream, so nothing missed here goes uncounted).
           await subscribe(conn, cell.queue === 'stream' ? 'next' : undefined);

@@ -84,6 +84,8 @@ export interface FaultCellOptions {
   settleMs?: number;
   /** Bound on the broker accepting AMQP again after the fault; default 90 s. */
   recoveryTimeoutMs?: number;
+  /** How long the queue may answer 404 after that before the node is restarted once more; default 20 s. */
+  queueRecoveryMs?: number;
   onProgress?: (p: Progress) => void;
   /** Aborting stops the producers; the cell ends early and is marked failed. */
   signal?: AbortSignal;
@@ -144,6 +146,7 @@ function emptyOutcome(f: ResolvedFault): FaultOutcome {
     producersCut: 0,
     reconnects: 0,
     resumeSeconds: null,
+    queueUnavailableSeconds: null,
     drained: 0,
     attempted: 0,
     ok: 0,
@@ -300,6 +303,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
+  const queueRecoveryMs = options.queueRecoveryMs ?? QUEUE_RECOVERY_MS;
   const queue = queueName(options.runId, cell, repetition);
   const url = node.url;
   const workers: CellWorker[] = [];
@@ -411,10 +415,22 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     adminChannel = await admin.openChannel();
     outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
     if (spec.kind === 'kill9' || spec.kind === 'restart') {
-      // A drain consumer starting before the queue answers again would fail the cell (queue-recovery.ts);
-      // a queue really gone is left to the drain to report.
+      // A drain consumer starting before the queue answers again would fail the cell (queue-recovery.ts).
       stage = 'waiting for the queue to answer after the fault';
-      await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), QUEUE_RECOVERY_MS))));
+      const waitedFrom = Date.now();
+      if (!(await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), queueRecoveryMs)))))) {
+        // The broker lost the queue's live record, not necessarily what it held: one more (graceful)
+        // restart recovers durable queues from disk, so the drain counts what was really kept. Recorded.
+        outcome.queueUnavailableSeconds = (Date.now() - waitedFrom) / 1000;
+        stage = 'restarting the node: its queue did not answer after the fault';
+        await closeAdmin();
+        await bounded(target.stop({ via: 'sigterm' }));
+        await bounded(target.start());
+        admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
+        adminChannel = await admin.openChannel();
+        stage = 'waiting for the queue to answer after the second restart';
+        await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), QUEUE_RECOVERY_MS))));
+      }
     }
     if (target !== node && cell.queue !== 'classic' && outcome.node) {
       stage = 'reading the queue leader after the fault';

@@ -56,6 +56,10 @@ export function faultVerdicts(results: readonly CellResult[]): { problems: strin
       continue;
     }
     if (r.status !== 'ok') continue;
+    const missing = r.fault?.queueUnavailableSeconds;
+    if (missing != null) {
+      findings.push(`${where(r)}: the queue answered 404 NOT_FOUND for ${missing.toFixed(0)} s after the node came back; ackbench restarted the node once more to reach what it held`);
+    }
     const lost = r.fault?.lost ?? r.counts.lost;
     if (r.counts.unexpected > 0) problems.push(`${where(r)}: ${r.counts.unexpected} unexpected messages (received, never sent)`);
     if (lost === 0) continue;

@@ -13,7 +13,7 @@ import type { Cell, RunWindow } from '../scenario/types.js';
 import { modeDriver } from './publish-modes.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ProducerReport } from './worker-protocol.js';
-import { waitForQueue } from './queue-recovery.js';
+import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
 
 /** Yield to the event loop this often in the fast path, so socket writes and acks get through. */
 const YIELD_EVERY = 512;
@@ -181,7 +181,7 @@ export async function runProducer(
       current = next;
       try {
         // Topology recovery: publishing before the queue answers again would be confirmed and dropped.
-        await waitForQueue(next, queue);
+        await waitForQueue(next, queue, CLIENT_QUEUE_WAIT_MS);
         ch = await attach(next);
         reconnects++;
         resumedAtNs = nowNs();

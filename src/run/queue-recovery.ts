@@ -2,12 +2,19 @@
 // for a durable queue for a moment, while its queues recover. Publishing to it through the default
 // exchange then is unroutable: the broker confirms the message and drops it, which would count as
 // lost though the queue kept everything it had. A client's topology recovery waits for its queue;
-// so do ackbench's reconnecting producers and its drain.
+// so do ackbench's reconnecting producers and consumers, and the fault runner before its drain.
+//
+// RabbitMQ before 3.11 can also drop a durable queue's live record on a restart for good (it answers
+// 404 until the node restarts again; rabbitmq-server#4563). The fault runner waits QUEUE_RECOVERY_MS,
+// then restarts the node once more and records it; clients wait longer, so that they do not publish
+// into the void before that second restart.
 
 import type { AmqpConnection } from '../clients/adapter.js';
 
 /** How long a queue may take to answer after its node accepts connections again. */
 export const QUEUE_RECOVERY_MS = 20_000;
+/** How long a reconnected client waits for its queue: past the fault runner's wait and second restart. */
+export const CLIENT_QUEUE_WAIT_MS = 60_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

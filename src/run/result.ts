@@ -110,6 +110,12 @@ export interface FaultOutcome {
    * null if no producer reconnected.
    */
   resumeSeconds: number | null;
+  /**
+   * kill9 / restart: how long the queue still answered 404 NOT_FOUND after the node accepted
+   * connections again, after which ackbench restarted the node once more (gracefully) to reach what
+   * the queue held on disk (queue-recovery.ts); null when the queue answered.
+   */
+  queueUnavailableSeconds?: number | null;
   /** Distinct measured messages the drain consumer read after recovery. */
   drained: number;
   /** Messages producers tried to publish: ok + fail + unknown. */

@@ -14,6 +14,8 @@ import { processesIn } from '../helpers/private-nodes.js';
 import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
 import { DEFAULT_URL } from '../../src/broker/url.js';
 import { runFaultCell, runFaults, type FaultCellResult, type FaultSpec } from '../../src/run/fault-runner.js';
+import { queueName } from '../../src/run/cell-runner.js';
+import { faultVerdicts } from '../../src/run/guarantees.js';
 import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
 import type { Cell, Durability, QueueType, RunWindow } from '../../src/scenario/types.js';
 
@@ -108,6 +110,41 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     assert.equal(r.fault.lost, 0);
     assert.ok(r.fault.ok > 0);
     assert.ok(r.fault.unknown <= 10, 'tx:10: at most one uncommitted batch');
+  });
+
+  test('a queue the node forgets on restart (live record dropped, as RabbitMQ < 3.11 can): restarted once more, recorded, nothing confirmed lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const n = await node();
+    const cell = cellOf('async:100', 'persistent', 1);
+    const runId = `faults-test-${process.pid}`;
+    const q = queueName(runId, cell, 1);
+    // The node as the runner sees it, but its first start after the kill drops the queue's live record
+    // (the durable one stays): the symptom of rabbitmq-server#4563, 404 NOT_FOUND until a restart.
+    let forgotten = false;
+    const forgetful = new Proxy(n, {
+      get(target, prop) {
+        if (prop === 'start') {
+          return async () => {
+            await target.start();
+            if (forgotten) return;
+            forgotten = true;
+            await target.ctl(['eval', `mnesia:dirty_delete(rabbit_queue, {resource, <<"/">>, queue, <<"${q}">>}).`]);
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const r = await runFaultCell(cell, { kind: 'kill9', atMessages: 2000 }, { node: forgetful, runId, window: windowOf(8000), queueRecoveryMs: 3000 });
+    t.diagnostic(`${summary(r)} queue unavailable ${r.fault.queueUnavailableSeconds} s`);
+    assert.equal(r.status, 'ok', r.reason);
+    assert.equal(forgotten, true);
+    assert.ok(r.fault.queueUnavailableSeconds! >= 3, 'the wait before the second restart is recorded');
+    assert.equal(r.fault.lost, 0, 'the second restart reached what the queue kept on disk');
+    assert.ok(r.fault.ok > 0 && r.fault.drained > 0, 'the drain read the recovered queue');
+    const { findings, problems } = faultVerdicts([r]);
+    assert.deepEqual(problems, []);
+    assert.equal(findings.length, 1);
+    assert.match(findings[0], /the queue answered 404 NOT_FOUND for \d+ s after the node came back; ackbench restarted the node once more/);
   });
 
   test('transient + async:100, publish-only (consumers 0) + kill -9: confirmed messages are lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {

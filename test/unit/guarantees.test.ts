@@ -203,6 +203,22 @@ describe('guarantees table and verdicts', () => {
     assert.match(page, /2 reconnects; publishing again 6\.15 s after the fault/);
   });
 
+  test('a queue that answered 404 after recovery: a finding, a note in the row, fault_queue_unavailable_s in summary.csv', () => {
+    const forgot = structuredClone(run);
+    const r = forgot.cells.find((c) => c.fault && c.status === 'ok' && c.cell.fault === 'kill9@1250' && promisesNoLoss(c.cell))!;
+    r.fault!.queueUnavailableSeconds = 20.3;
+    const { problems, findings } = faultVerdicts([r]);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(findings.length, 1);
+    assert.match(findings[0], /: the queue answered 404 NOT_FOUND for 20 s after the node came back; ackbench restarted the node once more to reach what it held$/);
+    const row = guaranteeTable(forgot).find((x) => x.cellId === r.cell.id)!;
+    assert.equal(row.resumed, 'queue 404 NOT_FOUND for 20 s after recovery; node restarted once more');
+    const csvRows = parse(summaryCsv(forgot), { columns: true }) as Record<string, string>[];
+    const line = csvRows.find((x) => x.cell === r.cell.id && x.fault === 'kill9@1250' && x.repetition !== 'all')!;
+    assert.equal(line.fault_queue_unavailable_s, '20.3');
+    assert.ok(csvRows.filter((x) => x !== line).every((x) => x.fault_queue_unavailable_s === ''), 'empty where the queue answered');
+  });
+
   test('only a promise broken, a failed cell or an unexpected message is a problem; other losses are findings', () => {
     const { problems, findings } = faultVerdicts(run.cells);
     assert.equal(problems.length, 1, problems.join('\n'));
