@@ -24,7 +24,7 @@ export const SUMMARY_COLUMNS = [
 /** Empty for cells run without a fault. */
 export const FAULT_COLUMNS = [
   'ok', 'fail', 'fault', 'attempted', 'fault_sent_at', 'fault_node', 'fault_recovery_s', 'fault_producers_cut', 'fault_drained', 'fault_verdict',
-  'fault_after', 'fault_reconnects', 'fault_resume_s', 'fault_queue_unavailable_s',
+  'fault_after', 'fault_reconnects', 'fault_resume_s', 'fault_queue_unavailable_s', 'fault_queue_gone',
 ] as const;
 
 export const EXTRA_COLUMNS = [
@@ -104,6 +104,7 @@ function faultColumns(r: CellResult): Row {
     fault_reconnects: ran ? f.reconnects : null,
     fault_resume_s: ran && f.resumeSeconds !== null ? round(f.resumeSeconds, 3) : null,
     fault_queue_unavailable_s: ran && f.queueUnavailableSeconds != null ? round(f.queueUnavailableSeconds, 3) : null,
+    fault_queue_gone: ran ? String(f.queueGone != null) : null,
     fault_drained: ran ? f.drained : null,
     fault_verdict: verdictOf(r),
   };

@@ -216,6 +216,7 @@ export interface GuaranteeTableRow {
 function resumedNote(f: FaultOutcome): string | null {
   const notes: string[] = [];
   if (f.queueUnavailableSeconds != null) notes.push(`queue 404 NOT_FOUND for ${f.queueUnavailableSeconds.toFixed(0)} s after recovery; node restarted once more`);
+  if (f.queueGone) notes.push('queue still 404 after that restart: nothing to drain, its messages count as lost');
   if (f.after === 'continue') {
     const reconnects = `${f.reconnects} reconnect${f.reconnects === 1 ? '' : 's'}`;
     notes.push(f.resumeSeconds === null ? `${reconnects}; no producer had to publish again` : `${reconnects}; publishing again ${f.resumeSeconds.toFixed(2)} s after the fault`);

@@ -51,8 +51,8 @@ import type { Cell, RunWindow, Scenario } from '../scenario/types.js';
 import { busiest, cellResultFrom, clientBound, cpuPercent, measuredWindow } from './cell-result.js';
 import { allProducerReports, CellWorker, drainConsumers, indices, notRunResult, openWindow, queueName, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type Progress } from './cell-runner.js';
 import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts } from './result.js';
-import { COUNTER, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
-import { QUEUE_RECOVERY_MS, waitForQueue } from './queue-recovery.js';
+import { COUNTER, idleConsumerReport, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
+import { QUEUE_RECOVERY_MS, queueGoneEvidence, waitForQueue } from './queue-recovery.js';
 
 export type { FaultKind, FaultOutcome } from './result.js';
 
@@ -147,6 +147,7 @@ function emptyOutcome(f: ResolvedFault): FaultOutcome {
     reconnects: 0,
     resumeSeconds: null,
     queueUnavailableSeconds: null,
+    queueGone: null,
     drained: 0,
     attempted: 0,
     ok: 0,
@@ -429,7 +430,11 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
         admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
         adminChannel = await admin.openChannel();
         stage = 'waiting for the queue to answer after the second restart';
-        await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), QUEUE_RECOVERY_MS))));
+        if (!(await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), queueRecoveryMs)))))) {
+          // Gone for good: what was confirmed into it and not consumed is lost, and the account says so.
+          stage = 'asking the node about the queue it lost';
+          outcome.queueGone = await bounded(queueGoneEvidence(target, queue));
+        }
       }
     }
     if (target !== node && cell.queue !== 'classic' && outcome.node) {
@@ -450,15 +455,19 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     // (a stream, read again from its start) or nothing arrived for drainSeconds. Not until the queue's
     // message count: right after a restart that count can be short (a quorum queue still recovering,
     // deliveries of a dead consumer not yet returned), and stopping there would call messages lost.
+    // A queue the node no longer has leaves nothing to drain (consuming from it would fail with 404).
     stage = 'draining the queue';
-    const drainer = new CellWorker({ ...base, role: 'consumer', index: cell.consumers });
-    workers.push(drainer);
-    allConsumers.push(drainer);
-    await bounded(drainer.ready());
-    drainer.send({ type: 'go' });
-    // A stream is read again from its start; from a queue, only what the cell's consumers left can come.
-    drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : Math.max(0, sent - distinctReceived(consumerReports)) });
-    const drainReport = (await bounded(drainer.report)) as ConsumerReport;
+    let drainReport = idleConsumerReport(cell.consumers);
+    if (!outcome.queueGone) {
+      const drainer = new CellWorker({ ...base, role: 'consumer', index: cell.consumers });
+      workers.push(drainer);
+      allConsumers.push(drainer);
+      await bounded(drainer.ready());
+      drainer.send({ type: 'go' });
+      // A stream is read again from its start; from a queue, only what the cell's consumers left can come.
+      drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : Math.max(0, sent - distinctReceived(consumerReports)) });
+      drainReport = (await bounded(drainer.report)) as ConsumerReport;
+    }
 
     const endNs = nowNs();
     const cpu = process.cpuUsage(cpu0);

@@ -6,7 +6,7 @@
 
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
-import type { CellResult, FaultOutcome } from './result.js';
+import type { CellResult, FaultOutcome, QueueGone } from './result.js';
 
 /** Whether the cell's modes promise that no confirmed (or committed) message is ever lost. */
 export function promisesNoLoss(cell: Cell): boolean {
@@ -38,6 +38,13 @@ export function verdictOf(result: CellResult): Verdict {
   return promisesNoLoss(result.cell) ? 'promise broken' : 'loss, not promised';
 }
 
+/** "the queue was gone after a second restart (...)", with the node's own words when it logged any. */
+export function queueGoneText(gone: QueueGone): string {
+  const record = gone.durableRecord === null ? 'its durable record could not be read' : gone.durableRecord ? 'its durable record was still there' : 'its durable record was gone too';
+  const said = gone.log.length > 0 ? `; the node logged: ${gone.log[gone.log.length - 1]}` : '';
+  return `the queue still answered 404 NOT_FOUND after a second restart (${record}); the drain could read nothing, so what it held counts as lost${said}`;
+}
+
 function where(result: CellResult): string {
   const c = result.cell;
   return `${c.id} r${result.repetition} (${c.durability} ${publishLabel(c.publish)} ${consumeLabel(c.consume)} ${c.queue}${c.fault ? ` ${c.fault}` : ''})`;
@@ -60,10 +67,12 @@ export function faultVerdicts(results: readonly CellResult[]): { problems: strin
     if (missing != null) {
       findings.push(`${where(r)}: the queue answered 404 NOT_FOUND for ${missing.toFixed(0)} s after the node came back; ackbench restarted the node once more to reach what it held`);
     }
+    const gone = r.fault?.queueGone;
+    if (gone) findings.push(`${where(r)}: ${queueGoneText(gone)}`);
     const lost = r.fault?.lost ?? r.counts.lost;
     if (r.counts.unexpected > 0) problems.push(`${where(r)}: ${r.counts.unexpected} unexpected messages (received, never sent)`);
     if (lost === 0) continue;
-    if (promisesNoLoss(r.cell)) problems.push(`${where(r)}: ${lost} confirmed messages lost, though persistent + confirms + manual ack promise none`);
+    if (promisesNoLoss(r.cell)) problems.push(`${where(r)}: ${lost} confirmed messages lost, though persistent + confirms + manual ack promise none${gone ? ' (the queue itself was gone)' : ''}`);
     else findings.push(`${where(r)}: ${lost} confirmed messages lost (${r.fault ? lossReason(r.cell, r.fault) : 'no fault'})`);
   }
   return { problems, findings };

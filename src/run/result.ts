@@ -79,6 +79,12 @@ export type { FaultKind } from '../scenario/types.js';
  * What a fault cell saw, counted as Jepsen's total-queue checker does, over measured messages:
  * attempted = ok + fail + unknown; after recovery everything left in the queue is drained.
  */
+/** What a node said about a queue it no longer had after a fault (queue-recovery.ts). */
+export interface QueueGone {
+  durableRecord: boolean | null;
+  log: string[];
+}
+
 export interface FaultOutcome {
   kind: FaultKind;
   /** The fault was due when this many measured messages were sent (all producers); null if timed. */
@@ -116,6 +122,13 @@ export interface FaultOutcome {
    * the queue held on disk (queue-recovery.ts); null when the queue answered.
    */
   queueUnavailableSeconds?: number | null;
+  /**
+   * kill9 / restart: the queue still answered 404 NOT_FOUND after that second restart. The drain could
+   * read nothing, so every confirmed message the cell's consumers had not received counts as lost.
+   * What the node said: whether its durable record (rabbit_durable_queue) was still there (null if it
+   * could not be asked) and its log lines that name the queue or report an error. null otherwise.
+   */
+  queueGone?: QueueGone | null;
   /** Distinct measured messages the drain consumer read after recovery. */
   drained: number;
   /** Messages producers tried to publish: ok + fail + unknown. */

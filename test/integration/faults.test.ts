@@ -15,7 +15,7 @@ import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
 import { DEFAULT_URL } from '../../src/broker/url.js';
 import { runFaultCell, runFaults, type FaultCellResult, type FaultSpec } from '../../src/run/fault-runner.js';
 import { queueName } from '../../src/run/cell-runner.js';
-import { faultVerdicts } from '../../src/run/guarantees.js';
+import { faultVerdicts, queueGoneText } from '../../src/run/guarantees.js';
 import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
 import type { Cell, Durability, QueueType, RunWindow } from '../../src/scenario/types.js';
 
@@ -49,9 +49,17 @@ function summary(r: FaultCellResult): string {
 }
 
 async function faultCell(t: TestContext, publish: string, durability: Durability, consumers: number, messages: number, fault: FaultSpec): Promise<FaultCellResult> {
-  const n = await node();
-  const r = await runFaultCell(cellOf(publish, durability, consumers), fault, { node: n, runId: `faults-test-${process.pid}`, window: windowOf(messages) });
+  const cell = cellOf(publish, durability, consumers);
+  let r = await runFaultCell(cell, fault, { node: await node(), runId: `faults-test-${process.pid}`, window: windowOf(messages) });
   t.diagnostic(summary(r));
+  if (r.fault.queueGone) {
+    // RabbitMQ 3.10 lost the queue itself (rare: about 1 kill -9 in 80 here). ackbench reports that as
+    // loss, with the node's words (tested below); these tests are about what the modes keep in a queue
+    // that survives, so the cell runs once more, on a fresh node.
+    t.diagnostic(`${queueGoneText(r.fault.queueGone)}: once more on a fresh node`);
+    r = await runFaultCell(cell, fault, { node: await node(), runId: `faults-test-${process.pid}-again`, window: windowOf(messages) });
+    t.diagnostic(summary(r));
+  }
   assert.equal(r.status, 'ok', r.reason);
   assert.ok(r.fault, 'a fault cell carries its fault outcome');
   // Jepsen's partition of what was attempted, and it is what the producers handed to the client.
@@ -145,6 +153,54 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     assert.deepEqual(problems, []);
     assert.equal(findings.length, 1);
     assert.match(findings[0], /the queue answered 404 NOT_FOUND for \d+ s after the node came back; ackbench restarted the node once more/);
+  });
+
+  test('a queue the node loses for good (still 404 after a second restart): what it held counts as lost, with what the node said', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const n = await node();
+    // Publish-only: everything confirmed is in the queue when it goes.
+    const cell = cellOf('async:100', 'persistent', 0);
+    const runId = `faults-test-${process.pid}-gone`;
+    const q = queueName(runId, cell, 1);
+    // The start after the kill deletes the queue, durable record and all, once the node has recovered
+    // it (vhosts recover after AMQP accepts connections): no restart brings it back.
+    let kills = 0;
+    let deletes = 0;
+    const losing = new Proxy(n, {
+      get(target, prop) {
+        if (prop === 'kill9') return async () => (kills++, target.kill9());
+        if (prop === 'start') {
+          return async () => {
+            await target.start();
+            if (kills === 0 || deletes > 0) return;
+            for (const until = Date.now() + 30_000; deletes === 0; ) {
+              await target.ctl(['delete_queue', q]).then(
+                () => deletes++,
+                async (err: unknown) => {
+                  if (Date.now() > until) throw err;
+                  await new Promise((resolve) => setTimeout(resolve, 250));
+                },
+              );
+            }
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const r = await runFaultCell(cell, { kind: 'kill9', atMessages: 2000 }, { node: losing, runId, window: windowOf(8000), queueRecoveryMs: 3000 });
+    t.diagnostic(`${summary(r)} queue gone ${JSON.stringify(r.fault.queueGone)}`);
+    assert.equal(r.status, 'ok', r.reason);
+    assert.equal(deletes, 1, 'deleted after the start that follows the kill');
+    assert.deepEqual(r.fault.queueGone?.durableRecord, false, 'the node was asked: no durable record');
+    assert.equal(r.fault.drained, 0, 'nothing to drain');
+    assert.ok(r.fault.ok > 0);
+    assert.equal(r.counts.received, 0);
+    assert.equal(r.fault.lost, r.fault.ok, 'every confirmed message went with the queue');
+    assert.ok(r.fault.queueGone!.log.every((line) => !/caused a channel exception not_found/.test(line)), 'ackbench\'s own 404 probes are not evidence');
+    const { problems } = faultVerdicts([r]);
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0], /confirmed messages lost, though persistent \+ confirms \+ manual ack promise none \(the queue itself was gone\)/);
+    t.diagnostic(queueGoneText(r.fault.queueGone!));
   });
 
   test('transient + async:100, publish-only (consumers 0) + kill -9: confirmed messages are lost', { timeout: TEST_TIMEOUT_MS }, async (t) => {

@@ -17,7 +17,7 @@ import { reportHtml } from '../../src/report/html.js';
 import { writeReport } from '../../src/report/index.js';
 import { MODE_COLOR_SCALE } from '../../src/report/palette.js';
 import { renderChart } from '../../src/report/render.js';
-import { faultVerdicts, promisesNoLoss } from '../../src/run/guarantees.js';
+import { faultVerdicts, promisesNoLoss, queueGoneText } from '../../src/run/guarantees.js';
 import type { CellResult, FaultOutcome, RunFile } from '../../src/run/result.js';
 import { faultPlan } from '../../src/run/run-faults.js';
 import { faultApplies, faultCell, faultLabel, parseFaultSpelling, withoutFault } from '../../src/scenario/faults.js';
@@ -217,6 +217,26 @@ describe('guarantees table and verdicts', () => {
     const line = csvRows.find((x) => x.cell === r.cell.id && x.fault === 'kill9@1250' && x.repetition !== 'all')!;
     assert.equal(line.fault_queue_unavailable_s, '20.3');
     assert.ok(csvRows.filter((x) => x !== line).every((x) => x.fault_queue_unavailable_s === ''), 'empty where the queue answered');
+  });
+
+  test('a queue still gone after the second restart: its loss is a problem with the reason, a finding with the node\'s words, fault_queue_gone in summary.csv', () => {
+    const gone = structuredClone(run);
+    const r = gone.cells.find((c) => c.fault && c.status === 'ok' && c.cell.fault === 'kill9@1250' && promisesNoLoss(c.cell))!;
+    r.fault!.queueUnavailableSeconds = 20.2;
+    r.fault!.queueGone = { durableRecord: false, log: ['2026-11-24 21:57:01 [error] <0.9.0> queue q crashed'] };
+    r.fault!.lost = 1250;
+    const { problems, findings } = faultVerdicts([r]);
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0], /1250 confirmed messages lost, though persistent \+ confirms \+ manual ack promise none \(the queue itself was gone\)$/);
+    assert.equal(findings.length, 2, findings.join('\n'));
+    assert.match(findings[1], /still answered 404 NOT_FOUND after a second restart \(its durable record was gone too\).*the node logged: .*queue q crashed$/);
+    assert.match(queueGoneText({ durableRecord: null, log: [] }), /could not be read\); the drain could read nothing, so what it held counts as lost$/);
+    const row = guaranteeTable(gone).find((x) => x.cellId === r.cell.id)!;
+    assert.match(row.resumed!, /queue still 404 after that restart: nothing to drain/);
+    const csvRows = parse(summaryCsv(gone), { columns: true }) as Record<string, string>[];
+    const line = csvRows.find((x) => x.cell === r.cell.id && x.fault === 'kill9@1250' && x.repetition !== 'all')!;
+    assert.equal(line.fault_queue_gone, 'true');
+    assert.ok(csvRows.filter((x) => x !== line && x.fault_queue_gone !== '').every((x) => x.fault_queue_gone === 'false'));
   });
 
   test('only a promise broken, a failed cell or an unexpected message is a problem; other losses are findings', () => {
