@@ -75,16 +75,16 @@ export type CellStatus = 'ok' | 'failed' | 'unsupported';
 /** A fault injected mid-run on a broker the harness owns (DESIGN.md section 4). */
 export type { FaultKind } from '../scenario/types.js';
 
-/**
- * What a fault cell saw, counted as Jepsen's total-queue checker does, over measured messages:
- * attempted = ok + fail + unknown; after recovery everything left in the queue is drained.
- */
 /** What a node said about a queue it no longer had after a fault (queue-recovery.ts). */
 export interface QueueGone {
   durableRecord: boolean | null;
   log: string[];
 }
 
+/**
+ * What a fault cell saw, counted as Jepsen's total-queue checker does, over measured messages:
+ * attempted = ok + fail + unknown; after recovery everything left in the queue is drained.
+ */
 export interface FaultOutcome {
   kind: FaultKind;
   /** The fault was due when this many measured messages were sent (all producers); null if timed. */

@@ -53,9 +53,10 @@ async function faultCell(t: TestContext, publish: string, durability: Durability
   let r = await runFaultCell(cell, fault, { node: await node(), runId: `faults-test-${process.pid}`, window: windowOf(messages) });
   t.diagnostic(summary(r));
   if (r.fault.queueGone) {
-    // RabbitMQ 3.10 lost the queue itself (rare: about 1 kill -9 in 80 here). ackbench reports that as
-    // loss, with the node's words (tested below); these tests are about what the modes keep in a queue
-    // that survives, so the cell runs once more, on a fresh node.
+    // The node lost the queue itself (its declaration is synced to disk before the kill, so this should
+    // not happen; it did about once in 80 kills before that sync). ackbench reports it as loss, with
+    // the node's words (tested below); these tests are about what the modes keep in a queue that
+    // survives, so the cell runs once more, on a fresh node, and the diagnostic says why.
     t.diagnostic(`${queueGoneText(r.fault.queueGone)}: once more on a fresh node`);
     r = await runFaultCell(cell, fault, { node: await node(), runId: `faults-test-${process.pid}-again`, window: windowOf(messages) });
     t.diagnostic(summary(r));
