@@ -9,7 +9,6 @@ import { readHeader } from '../measure/header.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ConsumerReport } from './worker-protocol.js';
-import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
 
 export interface ConsumerControl {
   /** Consuming has started: tell the main thread. */
@@ -26,7 +25,8 @@ export interface ConsumerControl {
   untimedProducers?: number[];
   /**
    * Fault cells with `after: continue`: a new connection once the old one died (the worker retries
-   * with backoff), or null to end here. Absent: the consumer ends with its connection.
+   * with backoff) and the queue answers on it, or null to end here. Absent: the consumer ends with
+   * its connection.
    */
   reconnect?: (dead: AmqpConnection) => Promise<AmqpConnection | null>;
 }
@@ -149,8 +149,6 @@ export async function runConsumer(
         const conn = await reconnect(current);
         if (!conn || killed()) return; // given up: failure stays, and the consumer ends
         try {
-          // Topology recovery: consuming before the queue answers again would fail with 404.
-          await waitForQueue(conn, queue, CLIENT_QUEUE_WAIT_MS);
           // A stream keeps what was read: go on from new messages, not from its start again (the
           // fault cell's drain consumer reads the whole stream, so nothing missed here goes uncounted).
           await subscribe(conn, cell.queue === 'stream' ? 'next' : undefined);

@@ -251,6 +251,16 @@ async function inject(node: FaultNode, kind: FaultKind, context: InjectContext):
   }
 }
 
+/** The distinct sequence numbers of `producer` that any of the consumers received. */
+function receivedFrom(consumers: ConsumerReport[], producer: number): SeqBitset {
+  const union = new SeqBitset();
+  for (const c of consumers) {
+    const t = c.receivedBits[producer];
+    if (t) union.or(SeqBitset.fromTransfer(t));
+  }
+  return union;
+}
+
 /**
  * Received measured messages no producer attempted: sequence numbers at or above what the producer
  * sent (account() already counts bodies that are not ours of this cell).
@@ -260,25 +270,14 @@ function neverAttempted(producers: ProducerReport[], consumers: ConsumerReport[]
   for (const p of producers) {
     const attempted = new SeqBitset();
     for (let i = 0; i < p.sent; i++) attempted.testAndSet(i);
-    const union = new SeqBitset();
-    for (const c of consumers) {
-      const t = c.receivedBits[p.index];
-      if (t) union.or(SeqBitset.fromTransfer(t));
-    }
-    n += union.countAndNot(attempted);
+    n += receivedFrom(consumers, p.index).countAndNot(attempted);
   }
   return n;
 }
 
-/** Distinct measured messages the consumers received between them. */
-function distinctReceived(consumers: ConsumerReport[]): number {
-  const union: SeqBitset[] = [];
-  for (const c of consumers) {
-    c.receivedBits.forEach((t, p) => {
-      if (t) (union[p] ??= new SeqBitset()).or(SeqBitset.fromTransfer(t));
-    });
-  }
-  return union.reduce((n, bits) => n + bits.count(), 0);
+/** Distinct measured messages of these producers the consumers received between them. */
+function distinctReceived(producers: ProducerReport[], consumers: ConsumerReport[]): number {
+  return producers.reduce((n, p) => n + receivedFrom(consumers, p.index).count(), 0);
 }
 
 /** From injection until the last producer to reconnect was publishing again; null if none did. */
@@ -416,14 +415,20 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     if (spec.kind === 'kill-consumer') outcome.consumersKilled = consumerPids.length;
     stage = 'waiting for the broker to accept connections again';
     // Recovered: the broker accepts a new connection (the fault's own wait already saw one for kill9 / restart).
-    admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
-    adminChannel = await admin.openChannel();
+    /** A new admin connection and channel, once the node accepts connections again. */
+    const reconnectAdmin = async () => {
+      admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
+      adminChannel = await admin.openChannel();
+    };
+    /** Whether the queue answers within queueRecoveryMs (and the cell's deadline). */
+    const queueAnswers = () => bounded(waitForQueue(admin!, queue, Math.max(0, Math.min(deadline - Date.now(), queueRecoveryMs))));
+    await reconnectAdmin();
     outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
     if (spec.kind === 'kill9' || spec.kind === 'restart') {
       // A drain consumer starting before the queue answers again would fail the cell (queue-recovery.ts).
       stage = 'waiting for the queue to answer after the fault';
       const waitedFrom = Date.now();
-      if (!(await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), queueRecoveryMs)))))) {
+      if (!(await queueAnswers())) {
         // The broker lost the queue's live record, not necessarily what it held: one more (graceful)
         // restart recovers durable queues from disk, so the drain counts what was really kept. Recorded.
         outcome.queueUnavailableSeconds = (Date.now() - waitedFrom) / 1000;
@@ -431,10 +436,9 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
         await closeAdmin();
         await bounded(target.stop({ via: 'sigterm' }));
         await bounded(target.start());
-        admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
-        adminChannel = await admin.openChannel();
+        await reconnectAdmin();
         stage = 'waiting for the queue to answer after the second restart';
-        if (!(await bounded(waitForQueue(admin, queue, Math.max(0, Math.min(deadline - Date.now(), queueRecoveryMs)))))) {
+        if (!(await queueAnswers())) {
           // Gone for good: what was confirmed into it and not consumed is lost, and the account says so.
           stage = 'asking the node about the queue it lost';
           outcome.queueGone = await bounded(queueGoneEvidence(target, queue));
@@ -469,7 +473,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       await bounded(drainer.ready());
       drainer.send({ type: 'go' });
       // A stream is read again from its start; from a queue, only what the cell's consumers left can come.
-      drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : Math.max(0, sent - distinctReceived(consumerReports)) });
+      drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : Math.max(0, sent - distinctReceived(producerReports, consumerReports)) });
       drainReport = (await bounded(drainer.report)) as ConsumerReport;
     }
 
@@ -492,7 +496,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       counts.unknown = counts.sent;
       counts.recovered = counts.received;
     }
-    const drained = drainReport.receivedBits.reduce((n, t) => n + (t ? SeqBitset.fromTransfer(t).count() : 0), 0);
+    const drained = distinctReceived(producerReports, [drainReport]);
     Object.assign(outcome, {
       producersCut: producerReports.filter((r) => r.lastError !== null).length,
       reconnects: [...producerReports, ...consumerReports].reduce((n, r) => n + r.reconnects, 0),

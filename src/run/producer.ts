@@ -13,7 +13,6 @@ import type { Cell, RunWindow } from '../scenario/types.js';
 import { modeDriver } from './publish-modes.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ProducerReport } from './worker-protocol.js';
-import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
 
 /** Yield to the event loop this often in the fast path, so socket writes and acks get through. */
 const YIELD_EVERY = 512;
@@ -29,7 +28,8 @@ export interface ProducerControl {
   latency: LatencyRecorder;
   /**
    * Fault cells with `after: continue`: a new connection once the old one died (the worker retries
-   * with backoff), or null to end here. Absent: the producer ends with its connection.
+   * with backoff) and the queue answers on it, or null to end here. Absent: the producer ends with
+   * its connection.
    */
   reconnect?: (dead: AmqpConnection) => Promise<AmqpConnection | null>;
 }
@@ -180,8 +180,6 @@ export async function runProducer(
       if (!next) break;
       current = next;
       try {
-        // Topology recovery: publishing before the queue answers again would be confirmed and dropped.
-        await waitForQueue(next, queue, CLIENT_QUEUE_WAIT_MS);
         ch = await attach(next);
         reconnects++;
         resumedAtNs = nowNs();

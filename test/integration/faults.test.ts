@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, test, type TestContext } from 'node:test';
 import { portAnswers, processAlive, startLocalNode, liveLocalNodes, type LocalNode } from '../../src/broker/local-node.js';
+import type { FaultNode } from '../../src/broker/fault-node.js';
 import { startLocalCluster } from '../../src/broker/local-cluster.js';
 import { processesIn } from '../helpers/private-nodes.js';
 import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
@@ -80,6 +81,17 @@ async function faultCell(t: TestContext, publish: string, durability: Durability
   return r;
 }
 
+/** `n` as the fault runner sees it (its state and every other method), with some methods replaced. */
+function nodeWith(n: LocalNode, replaced: Partial<Pick<FaultNode, 'start' | 'kill9'>>): FaultNode {
+  return new Proxy(n, {
+    get(target, prop) {
+      if (prop === 'start' || prop === 'kill9') return replaced[prop] ?? target[prop].bind(target);
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
 /** After each test: the nodes it started are destroyed, their processes, ports and dirs gone; the system node answers. */
 async function destroyStartedNodes(): Promise<void> {
   const nodes = started;
@@ -129,18 +141,12 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     // The node as the runner sees it, but its first start after the kill drops the queue's live record
     // (the durable one stays): the symptom of rabbitmq-server#4563, 404 NOT_FOUND until a restart.
     let forgotten = false;
-    const forgetful = new Proxy(n, {
-      get(target, prop) {
-        if (prop === 'start') {
-          return async () => {
-            await target.start();
-            if (forgotten) return;
-            forgotten = true;
-            await target.ctl(['eval', `mnesia:dirty_delete(rabbit_queue, {resource, <<"/">>, queue, <<"${q}">>}).`]);
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? v.bind(target) : v;
+    const forgetful = nodeWith(n, {
+      start: async () => {
+        await n.start();
+        if (forgotten) return;
+        forgotten = true;
+        await n.ctl(['eval', `mnesia:dirty_delete(rabbit_queue, {resource, <<"/">>, queue, <<"${q}">>}).`]);
       },
     });
     const r = await runFaultCell(cell, { kind: 'kill9', atMessages: 2000 }, { node: forgetful, runId, window: windowOf(8000), queueRecoveryMs: 3000 });
@@ -166,26 +172,20 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     // it (vhosts recover after AMQP accepts connections): no restart brings it back.
     let kills = 0;
     let deletes = 0;
-    const losing = new Proxy(n, {
-      get(target, prop) {
-        if (prop === 'kill9') return async () => (kills++, target.kill9());
-        if (prop === 'start') {
-          return async () => {
-            await target.start();
-            if (kills === 0 || deletes > 0) return;
-            for (const until = Date.now() + 30_000; deletes === 0; ) {
-              await target.ctl(['delete_queue', q]).then(
-                () => deletes++,
-                async (err: unknown) => {
-                  if (Date.now() > until) throw err;
-                  await new Promise((resolve) => setTimeout(resolve, 250));
-                },
-              );
-            }
-          };
+    const losing = nodeWith(n, {
+      kill9: async () => (kills++, n.kill9()),
+      start: async () => {
+        await n.start();
+        if (kills === 0 || deletes > 0) return;
+        for (const until = Date.now() + 30_000; deletes === 0; ) {
+          await n.ctl(['delete_queue', q]).then(
+            () => deletes++,
+            async (err: unknown) => {
+              if (Date.now() > until) throw err;
+              await new Promise((resolve) => setTimeout(resolve, 250));
+            },
+          );
         }
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? v.bind(target) : v;
       },
     });
     const r = await runFaultCell(cell, { kind: 'kill9', atMessages: 2000 }, { node: losing, runId, window: windowOf(8000), queueRecoveryMs: 3000 });
