@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The ackbench command line (DESIGN.md section 7). Parsing with commander; all work is done by the
+// The ackbench command line (docs/architecture.md#contracts). Parsing with commander; all work is done by the
 // programmatic API so the CLI and `import { runScenario } from 'ackbench'` give the same figures.
 
 import { Command, CommanderError, Option } from 'commander';

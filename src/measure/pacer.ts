@@ -1,4 +1,4 @@
-// Rate control (DESIGN.md section 3): message i is due at start + i / rate, evenly, never in
+// Rate control (docs/architecture.md#rate-control-and-the-sweep): message i is due at start + i / rate, evenly, never in
 // once-per-second bursts. Latency is measured from that intended time, so a stalled broker shows
 // up in the percentiles instead of silently slowing the sender (coordinated-omission correction).
 

@@ -56,7 +56,7 @@ export interface TimelineRow extends Pick<CellColumns, 'cell' | 'label' | 'publi
   msg_per_s: number;
 }
 
-/** The headline rate of an aggregate, and which rate it is (DESIGN.md 2: consumed/s first). */
+/** The headline rate of an aggregate, and which rate it is (docs/architecture.md#figures-clocks-and-windows: consumed/s first). */
 export function headlineRate(aggregate: CellAggregate): { measure: ThroughputMeasure; spread: RateSpread } {
   const { consumedPerS, confirmedPerS, sentPerS } = aggregate.rates;
   if (consumedPerS) return { measure: 'consumed', spread: consumedPerS };

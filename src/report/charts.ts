@@ -1,4 +1,4 @@
-// Vega-Lite specs for the charts of DESIGN.md section 8. Pure functions: rows in, spec out, data inline,
+// Vega-Lite specs for the charts of docs/architecture.md#charts-and-the-report. Pure functions: rows in, spec out, data inline,
 // so the .vl.json written beside each chart opens as-is in the Vega editor.
 
 import type { TopLevelSpec } from 'vega-lite';

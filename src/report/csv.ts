@@ -1,4 +1,4 @@
-// summary.csv, timeline.csv and the per-cell histogram files (DESIGN.md sections 6 and 7).
+// summary.csv, timeline.csv and the per-cell histogram files (docs/architecture.md#output-formats).
 // Column names carry their units; an undefined figure is an empty cell, never a zero.
 
 import { stringify } from 'csv-stringify/sync';
@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
 
-/** The documented columns (DESIGN.md section 7), in order; more follow them. */
+/** The documented columns (docs/architecture.md#summary-columns), in order; more follow them. */
 export const SUMMARY_COLUMNS = [
   'cell', 'client', 'durability', 'publish', 'consume', 'queue', 'size', 'producers', 'consumers', 'repetition',
   'sent', 'confirmed', 'nacked', 'unknown', 'received', 'duplicates', 'lost',
@@ -34,7 +34,7 @@ export const EXTRA_COLUMNS = [
   'sent_per_s_min', 'sent_per_s_max', 'sent_per_s_ci95_low', 'sent_per_s_ci95_high',
   'confirmed_per_s_min', 'confirmed_per_s_max', 'confirmed_per_s_ci95_low', 'confirmed_per_s_ci95_high',
   'consumed_per_s_min', 'consumed_per_s_max', 'consumed_per_s_ci95_low', 'consumed_per_s_ci95_high',
-  // Fault cells (ackbench faults; DESIGN.md section 7), Jepsen's counts beside recovered and unexpected above.
+  // Fault cells (ackbench faults; docs/architecture.md#faults-accounting), Jepsen's counts beside recovered and unexpected above.
   ...FAULT_COLUMNS,
 ] as const;
 

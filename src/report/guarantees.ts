@@ -1,4 +1,4 @@
-// The guarantees matrix (DESIGN.md section 8) of a fault run: per publish mode and fault, how many
+// The guarantees matrix (docs/architecture.md#charts-and-the-report) of a fault run: per publish mode and fault, how many
 // confirmed messages were lost, how many got no answer (unknown) and how many were delivered twice,
 // beside the throughput the mode costs: the cell's own rate without a fault when the run measured one
 // (faults --baseline), else its rate from the first send until the fault. Rows in, spec and table out.
@@ -47,7 +47,7 @@ export function faultResults(run: RunFile): FaultResult[] {
   return run.cells.filter((r): r is FaultResult => r.fault !== undefined);
 }
 
-/** consumed/s, else confirmed/s, else sent/s (DESIGN.md 2), of a plain result or of a fault's before-fault window. */
+/** consumed/s, else confirmed/s, else sent/s (the headline rate, docs/architecture.md#figures-clocks-and-windows), of a plain result or of a fault's before-fault window. */
 function headline(rates: { consumedPerS: number | null; confirmedPerS: number | null; sentPerS: number }): { measure: GuaranteeRow['throughput_measure']; value: number } {
   if (rates.consumedPerS) return { measure: 'consumed', value: rates.consumedPerS };
   if (rates.confirmedPerS) return { measure: 'confirmed', value: rates.confirmedPerS };

@@ -1,4 +1,4 @@
-// The figures of one repetition (DESIGN.md section 2) from what was measured: window lengths, rates,
+// The figures of one repetition (docs/architecture.md#figures-clocks-and-windows) from what was measured: window lengths, rates,
 // latency from merged histograms, status, client CPU and whether the client was the limit. Pure: the
 // cell runner, a shard, a fault cell and `ackbench merge` all turn their measurements into a CellResult
 // here, so a figure means the same whichever of them wrote it.

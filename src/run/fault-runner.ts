@@ -1,4 +1,4 @@
-// Fault cells (DESIGN.md section 4): one cell on a node the harness owns (FaultNode: a private node or a
+// Fault cells (docs/architecture.md#a-fault-cell): one cell on a node the harness owns (FaultNode: a private node or a
 // container), with a fault injected mid-run (kill -9 of the node and a start on the same data, a
 // graceful restart, closing every client connection, or killing the consumers), then a drain of
 // everything left, counted as Jepsen's total-queue checker does.

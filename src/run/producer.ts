@@ -206,7 +206,7 @@ export async function runProducer(
     reconnects,
     resumedAtNs,
     lastError: lastError ? (lastError as Error).message : null,
-    publishHistogram: null, // filled in by the worker (worker-protocol.ts)
+    publishHistogram: null, // filled in by the worker (worker.ts), on the first report of its producers
     firstSendNs,
     sendEndNs,
     lastConfirmNs,

@@ -1,5 +1,5 @@
 // What one measured repetition of a cell produced, and the run file that holds them all.
-// These shapes are the run.json format (DESIGN.md section 6): extend, never rename.
+// These shapes are the run.json format (docs/architecture.md#output-formats): extend, never rename.
 
 import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
 
@@ -72,7 +72,7 @@ export interface LatencyInterval {
 
 export type CellStatus = 'ok' | 'failed' | 'unsupported';
 
-/** A fault injected mid-run on a broker the harness owns (DESIGN.md section 4). */
+/** A fault injected mid-run on a broker the harness owns (docs/architecture.md#faults). */
 export type { FaultKind } from '../scenario/types.js';
 
 /** What a node said about a queue it no longer had after a fault (queue-recovery.ts). */
@@ -193,7 +193,10 @@ export interface CellResult {
   histograms: { publish: string | null; e2e: string | null };
   /** Client process CPU (user + system) over the cell, percent of one core. */
   clientCpuPct: number;
-  /** Client CPU near one core per worker thread: the client, not the broker, may be the limit. */
+  /**
+   * A worker thread's event loop was over 90% busy over the window (a paced cell: it sent less than 95%
+   * of its target rate): the client, not the broker, may be the limit (cell-result.ts clientBound).
+   */
   clientBound: boolean;
   timeline: TimelinePoint[];
   /** Publish and end-to-end latency minute by minute, merged over workers (for long and soak cells). */

@@ -1,4 +1,4 @@
-// A run's directory and the files in it (DESIGN.md section 6), the same for `run`, `faults` and
+// A run's directory and the files in it (docs/architecture.md#output-formats), the same for `run`, `faults` and
 // `merge`: the run id, the check that the directory can be written before anything is measured, and
 // run.json / summary.csv / timeline.csv rewritten atomically after each cell and at the end.
 

@@ -38,7 +38,7 @@ export interface RunOptions {
   report?: boolean;
   /**
    * Rate sweep: after each unlimited cell, run it again paced at these fractions of the throughput
-   * it reached (e.g. 0.1 ... 1), giving the latency-versus-throughput curve (DESIGN.md section 3).
+   * it reached (e.g. 0.1 ... 1), giving the latency-versus-throughput curve (docs/architecture.md#rate-control-and-the-sweep).
    */
   sweep?: number[];
   /**

@@ -1,4 +1,4 @@
-// Integrity accounting: producer and consumer reports in, Jepsen-style counts out (DESIGN.md 2 and 4).
+// Integrity accounting: producer and consumer reports in, Jepsen-style counts out (docs/architecture.md#the-life-of-one-message, docs/architecture.md#faults).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

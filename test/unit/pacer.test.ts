@@ -1,4 +1,4 @@
-// Rate control (DESIGN.md section 3) with a fake clock: messages evenly spaced, latency measured
+// Rate control (docs/architecture.md#rate-control-and-the-sweep) with a fake clock: messages evenly spaced, latency measured
 // from the intended send time so a broker stall shows in the percentiles (coordinated omission).
 
 import assert from 'node:assert/strict';
