@@ -99,7 +99,7 @@ function assertUnits(rendered: RenderedChart, chart: string): void {
 describe('run charts', () => {
   const charts = runCharts(run);
 
-  it('builds the four charts of DESIGN.md section 8 from the fixture', () => {
+  it('builds the four charts of a plain run (docs/architecture.md#charts-and-the-report) from the fixture', () => {
     assert.deepEqual(
       charts.map((chart) => chart.name),
       ['throughput', 'latency', 'frontier', 'timeline'],
