@@ -2,6 +2,7 @@
 // the CSV written beside the chart, so a reader can check any mark against its number.
 
 import { decodeHistogram } from '../measure/histogram.js';
+import { rowEnd, rowRate } from '../measure/timeline.js';
 import type { CellAggregate, CellResult, RateSpread, RunFile } from '../run/result.js';
 import type { Cell } from '../scenario/types.js';
 import { axisColumns, cellLabel, compareCells, groupLabel, varyingAxes, type AxisColumns } from './cell-labels.js';
@@ -186,12 +187,13 @@ export function timelineRows(run: RunFile): TimelineRow[] {
     const measures = timelineMeasures(result.cell);
     for (const point of result.timeline) {
       for (const measure of measures) {
+        // Each row at its end, as a rate over its true length: the last, partial second is no dip.
         rows.push({
           ...cellColumns,
           repetition: result.repetition,
-          second: point.second,
+          second: rowEnd(point),
           measure,
-          msg_per_s: point[measure],
+          msg_per_s: rowRate(point, point[measure]),
         });
       }
     }

@@ -255,7 +255,7 @@ export function timelineSpec(rows: readonly TimelineRow[]): TopLevelSpec {
     ...CHART_BASE,
     title: {
       text: 'Timeline of each cell',
-      subtitle: 'messages per second of the measured window; one line per repetition and measure',
+      subtitle: 'messages per second of each row of the measured window, over its true length (the last row is usually part of a second); one line per repetition and measure',
     },
     data: { values: rows as object[] },
     facet: {
@@ -271,9 +271,10 @@ export function timelineSpec(rows: readonly TimelineRow[]): TopLevelSpec {
     spec: {
       width: PANEL_WIDTH_TWO_COLUMNS,
       height: 110,
-      mark: { type: 'line', strokeWidth: 1.3 },
+      // Points too: a cell that ended within its first second has one row, which a line alone does not draw.
+      mark: { type: 'line', strokeWidth: 1.3, point: { size: 12 } },
       encoding: {
-        x: { field: 'second', type: 'quantitative', title: 'time in measured window (s)' },
+        x: { field: 'second', type: 'quantitative', title: 'end of each row in the measured window (s)' },
         y: { field: 'msg_per_s', type: 'quantitative', title: 'rate (msg/s)', // A fixed minimum axis width keeps the panels of each column aligned whatever their labels.
           axis: { tickCount: 4, minExtent: 48 } },
         color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),

@@ -6,7 +6,7 @@
 import { maskCredentials } from '../broker/url.js';
 import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
 import type { Cell } from '../scenario/types.js';
-import type { CellRates, CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
+import type { BehindSchedule, CellRates, CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
 import type { ConsumerReport, ProducerReport } from './worker-protocol.js';
 
 /** A worker thread whose event loop was this busy over the window was likely the bottleneck. */
@@ -107,6 +107,8 @@ export interface Measured {
   timeline: TimelinePoint[];
   /** Left out of the result when undefined. */
   latencyIntervals?: LatencyInterval[];
+  /** Paced --duration cells (behind-schedule.ts); left out when undefined. */
+  behindSchedule?: BehindSchedule;
 }
 
 /** The CellResult of a repetition that ran (notRunResult is the one of a repetition that did not). */
@@ -128,5 +130,6 @@ export function cellResultFrom(m: Measured): CellResult {
     clientBound: m.clientBound,
     timeline: m.timeline,
     ...(m.latencyIntervals ? { latencyIntervals: m.latencyIntervals } : {}),
+    ...(m.behindSchedule ? { behindSchedule: m.behindSchedule } : {}),
   };
 }

@@ -5,7 +5,11 @@ import cliProgress from 'cli-progress';
 import { channelsOf } from '../scenario/matrix.js';
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { RunEvent } from './run-scenario.js';
-import type { CellResult, RunFile } from './result.js';
+import type { CellAggregate, CellResult, RunFile } from './result.js';
+import type { Cell } from '../scenario/types.js';
+import { repetitionFigures } from '../report/repetition-figures.js';
+import { wideIntervalNotes } from '../stats/interval-notes.js';
+import { behindScheduleNote } from './behind-schedule.js';
 
 export interface ConsoleView {
   event: (e: RunEvent) => void;
@@ -21,23 +25,67 @@ function textTable(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** How the table names a cell: its axes, then a suffix (the repetition, or the median row's). */
+function cellLabel(cell: Cell, suffix: string): string {
+  return `${cell.client} ${cell.durability} ${publishLabel(cell.publish)} ${consumeLabel(cell.consume)} ${cell.queue}${cell.producers + cell.consumers > 2 ? ` p${cell.producers}c${cell.consumers}` : ''}${channelsOf(cell) > 1 ? ` ch${channelsOf(cell)}` : ''}${cell.rate ? ` @${cell.rate}/s` : ''}${suffix}`;
+}
+
 export function resultTable(run: RunFile): string {
   const header = ['cell', 'status', 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
-  const rows = run.cells.map((r: CellResult) => [
-    `${r.cell.client} ${r.cell.durability} ${publishLabel(r.cell.publish)} ${consumeLabel(r.cell.consume)} ${r.cell.queue}${r.cell.producers + r.cell.consumers > 2 ? ` p${r.cell.producers}c${r.cell.consumers}` : ''}${channelsOf(r.cell) > 1 ? ` ch${channelsOf(r.cell)}` : ''}${r.cell.rate ? ` @${r.cell.rate}/s` : ''}${run.scenario.window.repetitions > 1 ? ` r${r.repetition}` : ''}`,
-    r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status,
-    r.status === 'ok' ? fmt(r.rates.sentPerS) : '',
-    fmt(r.rates.confirmedPerS),
-    fmt(r.rates.consumedPerS),
-    fmt(r.publishLatency?.p50Us),
-    fmt(r.publishLatency?.p99Us),
-    fmt(r.e2eLatency?.p50Us),
-    fmt(r.e2eLatency?.p99Us),
-    r.status === 'ok' ? String(r.counts.lost) : '',
-    r.status === 'ok' ? String(r.counts.duplicates) : '',
-    r.status === 'ok' ? fmt(r.clientCpuPct) : '',
-  ]);
+  const repeated = run.scenario.window.repetitions > 1;
+  const rows: string[][] = [];
+  run.cells.forEach((r: CellResult, i) => {
+    // The same figures as summary.csv's row (repetition-figures.ts): none for a repetition that failed.
+    const f = repetitionFigures(r);
+    rows.push([
+      cellLabel(r.cell, repeated ? ` r${r.repetition}` : ''),
+      r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status,
+      fmt(f.rates.sentPerS),
+      fmt(f.rates.confirmedPerS),
+      fmt(f.rates.consumedPerS),
+      fmt(f.publishLatency?.p50Us),
+      fmt(f.publishLatency?.p99Us),
+      fmt(f.e2eLatency?.p50Us),
+      fmt(f.e2eLatency?.p99Us),
+      f.counts ? String(f.counts.lost) : '',
+      f.counts ? String(f.counts.duplicates) : '',
+      fmt(f.clientCpuPct),
+    ]);
+    // With repetitions, each cell's median row follows its last repetition (as summary.csv's `all` row).
+    const a = repeated && run.cells[i + 1]?.cell.id !== r.cell.id ? run.aggregates.find((x) => x.cell.id === r.cell.id) : undefined;
+    if (a) rows.push(medianRow(a));
+  });
   return textTable(header, rows);
+}
+
+/** A cell over its ok repetitions: rates as medians, latency from the merged histograms, counts summed. */
+function medianRow(a: CellAggregate): string[] {
+  return [
+    cellLabel(a.cell, ' median'),
+    `${a.repetitions} ok${a.failed ? `, ${a.failed} failed` : ''}`,
+    fmt(a.rates.sentPerS.median),
+    fmt(a.rates.confirmedPerS?.median),
+    fmt(a.rates.consumedPerS?.median),
+    fmt(a.publishLatency?.p50Us),
+    fmt(a.publishLatency?.p99Us),
+    fmt(a.e2eLatency?.p50Us),
+    fmt(a.e2eLatency?.p99Us),
+    String(a.counts.lost),
+    String(a.counts.duplicates),
+    fmt(a.clientCpuPct),
+  ];
+}
+
+/** Lines under the table: what a row's figures leave out, or where a spread means little. */
+export function tableNotes(run: RunFile): string[] {
+  const notes: string[] = [];
+  if (run.scenario.window.repetitions > 1) notes.push('median rows: rates are medians over the ok repetitions, latency from their merged histograms, lost and dup summed');
+  for (const r of run.cells) {
+    const line = behindScheduleNote(r.cell.id, r.repetition, r.behindSchedule);
+    if (line) notes.push(line);
+  }
+  for (const a of run.aggregates) notes.push(...wideIntervalNotes(a));
+  return notes;
 }
 
 export function createConsoleView(options: { json: boolean; stream?: NodeJS.WriteStream }): ConsoleView {
@@ -108,6 +156,7 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
     finish(run, dir, problems) {
       process.stdout.write(`\n${resultTable(run)}\n`);
       process.stdout.write(`\nrates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound\n`);
+      for (const line of tableNotes(run)) process.stdout.write(`note: ${line}\n`);
       if (!run.complete) process.stdout.write('run incomplete: run.json has complete: false; continue with --resume\n');
       for (const p of problems) process.stdout.write(`problem: ${p}\n`);
       process.stdout.write(`files: ${dir} (run.json, summary.csv, timeline.csv, histograms/, index.html)\n`);

@@ -102,6 +102,8 @@ function sumTimelines(timelines: TimelinePoint[][]): TimelinePoint[] {
     p.sent += t.sent;
     p.confirmed += t.confirmed;
     p.consumed += t.consumed;
+    // The shards' rows of one second differ in length by their timers' drift; the last by when each ended.
+    if (t.seconds !== undefined) p.seconds = Math.max(p.seconds ?? 0, t.seconds);
     bySecond.set(t.second, p);
   }
   return [...bySecond.values()].sort((a, b) => a.second - b.second);
