@@ -144,6 +144,7 @@ export function throughputSpec(rows: readonly ThroughputRow[]): TopLevelSpec {
           tooltip: [
             { field: 'label', title: 'cell' },
             { field: 'measure' },
+            { field: 'window', title: 'over' },
             { field: 'median_msg_per_s', title: 'median (msg/s)', format: ',.0f' },
             { field: 'min_msg_per_s', title: 'min (msg/s)', format: ',.0f' },
             { field: 'max_msg_per_s', title: 'max (msg/s)', format: ',.0f' },
@@ -160,7 +161,14 @@ export function throughputSpec(rows: readonly ThroughputRow[]): TopLevelSpec {
     ],
   };
   const facet = groupFacet(rows);
-  const title = { text: 'Throughput by publish mode', subtitle: repetitionNote };
+  // Name the window of the rates: a fault cell's is the time before the fault, never the whole window with its outage.
+  const faulted = rows.some((row) => row.window === 'before the fault');
+  const windowNote = faulted
+    ? rows.every((row) => row.window === 'before the fault')
+      ? 'rates from the first measured send until the fault'
+      : 'fault cells: rates until the fault; other cells: over their measured window'
+    : 'rates over each cell\'s measured window';
+  const title = { text: 'Throughput by publish mode', subtitle: [windowNote, repetitionNote] };
   const data = { values: rows as object[] };
   if (facet) return { ...CHART_BASE, title, data, facet: { row: facet }, spec: layered };
   return { ...CHART_BASE, title, data, ...layered };

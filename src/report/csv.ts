@@ -9,7 +9,7 @@ import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
-import { repetitionFigures } from './repetition-figures.js';
+import { repetitionFigures, type RepetitionFigures } from './repetition-figures.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
 
 /** The documented columns (DESIGN.md section 7), in order; more follow them. */
@@ -26,6 +26,9 @@ export const SUMMARY_COLUMNS = [
 export const FAULT_COLUMNS = [
   'ok', 'fail', 'fault', 'attempted', 'fault_sent_at', 'fault_node', 'fault_recovery_s', 'fault_producers_cut', 'fault_drained', 'fault_verdict',
   'fault_after', 'fault_reconnects', 'fault_resume_s', 'fault_queue_unavailable_s', 'fault_queue_gone',
+  // Rates from the first measured send until the fault, all three over that one window (sent_per_s
+  // and the others run to the last send / confirm / delivery, through the outage and the drain).
+  'fault_before_s', 'fault_before_sent_per_s', 'fault_before_confirmed_per_s', 'fault_before_consumed_per_s',
 ] as const;
 
 export const EXTRA_COLUMNS = [
@@ -113,7 +116,13 @@ function faultColumns(r: CellResult): Row {
     fault_queue_gone: ran ? String(f.queueGone != null) : null,
     fault_drained: ran ? f.drained : null,
     fault_verdict: verdictOf(r),
+    ...beforeFaultColumns(repetitionFigures(r).beforeFault),
   };
+}
+
+function beforeFaultColumns(b: RepetitionFigures['beforeFault']): Row {
+  if (!b) return {};
+  return { fault_before_s: round(b.seconds, 3), fault_before_sent_per_s: round(b.sentPerS), fault_before_confirmed_per_s: round(b.confirmedPerS), fault_before_consumed_per_s: round(b.consumedPerS) };
 }
 
 export function repetitionRow(r: CellResult): Row {

@@ -193,7 +193,7 @@ function guaranteeRowHtml(row: GuaranteeTableRow): SafeHtml {
     html`<td class="num${problem ? ' problem' : ''}">${value === undefined ? '–' : formatWhole(value)}</td>`;
   const c = row.counts;
   const throughput = row.throughput
-    ? html`<td class="num">${formatWhole(row.throughput.value)}<br><span class="range">${row.throughput.measure}/s, ${row.throughput.source}</span></td>`
+    ? html`<td class="num">${formatWhole(row.throughput.value)}<br><span class="range">${row.throughput.measure}/s, ${row.throughput.source}${row.throughput.seconds === undefined ? '' : ` (first ${row.throughput.seconds.toFixed(2)} s)`}</span></td>`
     : html`<td class="num">–</td>`;
   const facts = [row.node ? `fault hit ${row.node}` : null, row.resumed].filter(Boolean).join('; ');
   const note = row.reason || facts;

@@ -5,9 +5,10 @@ import cliProgress from 'cli-progress';
 import { channelsOf } from '../scenario/matrix.js';
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { RunEvent } from './run-scenario.js';
-import type { CellAggregate, CellResult, RunFile } from './result.js';
+import type { CellResult, RunFile } from './result.js';
 import type { Cell } from '../scenario/types.js';
-import { repetitionFigures } from '../report/repetition-figures.js';
+import { repetitionFigures, type RepetitionFigures } from '../report/repetition-figures.js';
+import { median } from '../stats/spread.js';
 import { wideIntervalNotes } from '../stats/interval-notes.js';
 import { behindScheduleNote } from './behind-schedule.js';
 
@@ -30,56 +31,84 @@ function cellLabel(cell: Cell, suffix: string): string {
   return `${cell.client} ${cell.durability} ${publishLabel(cell.publish)} ${consumeLabel(cell.consume)} ${cell.queue}${cell.producers + cell.consumers > 2 ? ` p${cell.producers}c${cell.consumers}` : ''}${channelsOf(cell) > 1 ? ` ch${channelsOf(cell)}` : ''}${cell.rate ? ` @${cell.rate}/s` : ''}${suffix}`;
 }
 
+/** Rates as the table shows them: the whole measured window, or (fault cells) until the fault. */
+interface ShownRates {
+  window: string;
+  sentPerS: number | null | undefined;
+  confirmedPerS: number | null | undefined;
+  consumedPerS: number | null | undefined;
+}
+
+/** Fault cells: all three rates over the same window, from the first send until the fault. */
+function beforeFaultRates(b: NonNullable<RepetitionFigures['beforeFault']>): ShownRates {
+  return { window: `to fault ${b.seconds.toFixed(2)} s`, sentPerS: b.sentPerS, confirmedPerS: b.confirmedPerS, consumedPerS: b.consumedPerS };
+}
+
 export function resultTable(run: RunFile): string {
-  const header = ['cell', 'status', 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
+  // A fault run's rates are over two kinds of window: a column names each row's.
+  const windows = run.cells.some((r) => r.fault !== undefined);
+  const header = ['cell', 'status', ...(windows ? ['rates over'] : []), 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
   const repeated = run.scenario.window.repetitions > 1;
   const rows: string[][] = [];
+  const row = (label: string, status: string, rates: ShownRates, rest: string[]) => [
+    label,
+    status,
+    ...(windows ? [rates.window] : []),
+    fmt(rates.sentPerS),
+    fmt(rates.confirmedPerS),
+    fmt(rates.consumedPerS),
+    ...rest,
+  ];
   run.cells.forEach((r: CellResult, i) => {
     // The same figures as summary.csv's row (repetition-figures.ts): none for a repetition that failed.
     const f = repetitionFigures(r);
-    rows.push([
-      cellLabel(r.cell, repeated ? ` r${r.repetition}` : ''),
-      r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status,
-      fmt(f.rates.sentPerS),
-      fmt(f.rates.confirmedPerS),
-      fmt(f.rates.consumedPerS),
-      fmt(f.publishLatency?.p50Us),
-      fmt(f.publishLatency?.p99Us),
-      fmt(f.e2eLatency?.p50Us),
-      fmt(f.e2eLatency?.p99Us),
-      f.counts ? String(f.counts.lost) : '',
-      f.counts ? String(f.counts.duplicates) : '',
-      fmt(f.clientCpuPct),
-    ]);
+    const rates = f.beforeFault ? beforeFaultRates(f.beforeFault) : { window: f.window ? 'whole window' : '', ...f.rates };
+    rows.push(
+      row(cellLabel(r.cell, repeated ? ` r${r.repetition}` : ''), r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status, rates, [
+        fmt(f.publishLatency?.p50Us),
+        fmt(f.publishLatency?.p99Us),
+        fmt(f.e2eLatency?.p50Us),
+        fmt(f.e2eLatency?.p99Us),
+        f.counts ? String(f.counts.lost) : '',
+        f.counts ? String(f.counts.duplicates) : '',
+        fmt(f.clientCpuPct),
+      ]),
+    );
     // With repetitions, each cell's median row follows its last repetition (as summary.csv's `all` row).
     const a = repeated && run.cells[i + 1]?.cell.id !== r.cell.id ? run.aggregates.find((x) => x.cell.id === r.cell.id) : undefined;
-    if (a) rows.push(medianRow(a));
+    if (!a) return;
+    const before = run.cells.filter((x) => x.cell.id === r.cell.id && x.status === 'ok' && x.fault?.beforeFault).map((x) => x.fault!.beforeFault!);
+    const medianOf = (pick: (b: (typeof before)[number]) => number | null) => {
+      const values = before.map(pick).filter((v): v is number => v !== null);
+      return values.length ? median(values) : null;
+    };
+    const medianRates: ShownRates = before.length
+      ? { window: 'to fault', sentPerS: medianOf((b) => b.sentPerS), confirmedPerS: medianOf((b) => b.confirmedPerS), consumedPerS: medianOf((b) => b.consumedPerS) }
+      : { window: 'whole window', sentPerS: a.rates.sentPerS.median, confirmedPerS: a.rates.confirmedPerS?.median, consumedPerS: a.rates.consumedPerS?.median };
+    rows.push(
+      row(cellLabel(a.cell, ' median'), `${a.repetitions} ok${a.failed ? `, ${a.failed} failed` : ''}`, medianRates, [
+        fmt(a.publishLatency?.p50Us),
+        fmt(a.publishLatency?.p99Us),
+        fmt(a.e2eLatency?.p50Us),
+        fmt(a.e2eLatency?.p99Us),
+        String(a.counts.lost),
+        String(a.counts.duplicates),
+        fmt(a.clientCpuPct),
+      ]),
+    );
   });
   return textTable(header, rows);
-}
-
-/** A cell over its ok repetitions: rates as medians, latency from the merged histograms, counts summed. */
-function medianRow(a: CellAggregate): string[] {
-  return [
-    cellLabel(a.cell, ' median'),
-    `${a.repetitions} ok${a.failed ? `, ${a.failed} failed` : ''}`,
-    fmt(a.rates.sentPerS.median),
-    fmt(a.rates.confirmedPerS?.median),
-    fmt(a.rates.consumedPerS?.median),
-    fmt(a.publishLatency?.p50Us),
-    fmt(a.publishLatency?.p99Us),
-    fmt(a.e2eLatency?.p50Us),
-    fmt(a.e2eLatency?.p99Us),
-    String(a.counts.lost),
-    String(a.counts.duplicates),
-    fmt(a.clientCpuPct),
-  ];
 }
 
 /** Lines under the table: what a row's figures leave out, or where a spread means little. */
 export function tableNotes(run: RunFile): string[] {
   const notes: string[] = [];
   if (run.scenario.window.repetitions > 1) notes.push('median rows: rates are medians over the ok repetitions, latency from their merged histograms, lost and dup summed');
+  if (run.cells.some((r) => r.fault !== undefined)) {
+    notes.push(
+      "fault cells: sent/s, confirmed/s and consumed/s from the first measured send until the fault was injected (\"to fault\"), all three over that one window; their rates over the whole window hold the outage, the recovery and the drain, and are not comparable with these (summary.csv: sent_per_s..., beside fault_before_*)",
+    );
+  }
   for (const r of run.cells) {
     const line = behindScheduleNote(r.cell.id, r.repetition, r.behindSchedule);
     if (line) notes.push(line);
@@ -141,7 +170,9 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
           const counts = f
             ? `attempted ${f.attempted}, ok ${f.ok}, unknown ${f.unknown}, lost ${f.lost}, recovered ${f.recovered}, duplicated ${f.duplicated}`
             : `lost ${r.counts.lost}`;
-          const detail = r.status === 'ok' ? `${fmt(headline)} msg/s, ${counts}` : `${r.status}: ${r.reason}`;
+          // A fault cell's rate is named with its window: before the fault, or the whole one with the outage.
+          const rate = f ? faultRateLine(r) : `${fmt(headline)} msg/s`;
+          const detail = r.status === 'ok' ? `${rate}, ${counts}` : `${r.status}: ${r.reason}`;
           err.write(`[${e.index}/${e.total}] ${r.cell.id} r${r.repetition}: ${detail}\n`);
           break;
         }
@@ -162,4 +193,17 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
       process.stdout.write(`files: ${dir} (run.json, summary.csv, timeline.csv, histograms/, index.html)\n`);
     },
   };
+}
+
+/** "consumed 1,341/s before the fault (1.49 s); 89/s over the whole 22.40 s with the outage and drain". */
+export function faultRateLine(r: CellResult): string {
+  const [measure, key, windowKey] =
+    r.rates.consumedPerS !== null
+      ? (['consumed', 'consumedPerS', 'consumeSeconds'] as const)
+      : r.rates.confirmedPerS !== null
+        ? (['confirmed', 'confirmedPerS', 'confirmSeconds'] as const)
+        : (['sent', 'sentPerS', 'sendSeconds'] as const);
+  const whole = `${fmt(r.rates[key])}/s over the whole ${fmt(r.window[windowKey], 2)} s with the outage and drain`;
+  const b = r.fault?.beforeFault;
+  return b && b[key] !== null ? `${measure} ${fmt(b[key])}/s before the fault (${fmt(b.seconds, 2)} s); ${whole}` : `${measure} ${whole}`;
 }
