@@ -32,8 +32,8 @@ export interface ReportPageInput {
   chartsHref: string;
   /** Run-level files that exist beside the page (run.json, summary.csv, timeline.csv...). */
   runFiles: readonly ReportLink[];
-  /** The history page listing all runs. */
-  historyHref: string;
+  /** The history page listing all runs; null when there is none beside the run (no link, never a dead one). */
+  historyHref: string | null;
 }
 
 /** Shared by the report and history pages: readable at 800 px, prints cleanly, no web fonts. */
@@ -304,7 +304,7 @@ export function reportHtml(input: ReportPageInput): string {
 <style>${PAGE_STYLE}</style>
 </head>
 <body>
-<nav><a href="${input.historyHref}">← all runs (history)</a></nav>
+${input.historyHref === null ? '' : html`<nav><a href="${input.historyHref}">← all runs (history)</a></nav>`}
 <header>
   <h1>ackbench report: ${run.scenario.name}</h1>
   <p class="meta">run <code>${run.runId}</code> · started ${run.startedAt} · ${finished} · ackbench ${run.ackbenchVersion}</p>
