@@ -100,6 +100,24 @@ export function resultTable(run: RunFile): string {
   return textTable(header, rows);
 }
 
+/** "shard 1/2 of group quick-2". */
+function shardLabel(s: { index: number; count: number; group: string }): string {
+  return `shard ${s.index}/${s.count} of group ${s.group}`;
+}
+
+/** The table as `run` and `merge` print it: the rows, what their figures are, and the notes. */
+export function tableWithNotes(run: RunFile): string {
+  const lines = [
+    '',
+    ...(run.shard ? [`${shardLabel(run.shard)}: this shard's own figures (combine the shards with ackbench merge)`] : []),
+    resultTable(run),
+    '',
+    "rates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound",
+    ...tableNotes(run).map((line) => `note: ${line}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 /** Lines under the table: what a row's figures leave out, or where a spread means little. */
 export function tableNotes(run: RunFile): string[] {
   const notes: string[] = [];
@@ -141,7 +159,7 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
     event(e) {
       switch (e.type) {
         case 'run-start':
-          err.write(`ackbench: ${e.cells} cells x ${e.repetitions} repetitions against ${e.broker}\nresults: ${e.dir}\n`);
+          err.write(`ackbench: ${e.cells} cells x ${e.repetitions} repetitions against ${e.broker}${e.shard ? `, ${shardLabel(e.shard)}` : ''}\nresults: ${e.dir}\n`);
           break;
         case 'cell-start':
           if (tty) {
@@ -185,9 +203,7 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
       err.write(`${line}\n`);
     },
     finish(run, dir, problems) {
-      process.stdout.write(`\n${resultTable(run)}\n`);
-      process.stdout.write(`\nrates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound\n`);
-      for (const line of tableNotes(run)) process.stdout.write(`note: ${line}\n`);
+      process.stdout.write(tableWithNotes(run));
       if (!run.complete) process.stdout.write('run incomplete: run.json has complete: false; continue with --resume\n');
       for (const p of problems) process.stdout.write(`problem: ${p}\n`);
       process.stdout.write(`files: ${dir} (run.json, summary.csv, timeline.csv, histograms/, index.html)\n`);
