@@ -211,15 +211,19 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
   };
 }
 
-/** "consumed 1,341/s before the fault (1.49 s); 89/s over the whole 22.40 s with the outage and drain". */
+/** The headline rate of some rates (consumed, else confirmed, else sent), with its name and window. */
+function headlineOf(rates: { sentPerS: number; confirmedPerS: number | null; consumedPerS: number | null }) {
+  if (rates.consumedPerS !== null) return { measure: 'consumed', value: rates.consumedPerS, window: 'consumeSeconds' } as const;
+  if (rates.confirmedPerS !== null) return { measure: 'confirmed', value: rates.confirmedPerS, window: 'confirmSeconds' } as const;
+  return { measure: 'sent', value: rates.sentPerS, window: 'sendSeconds' } as const;
+}
+
+/** "consumed 1,341/s before the fault (1.49 s); consumed 89/s over the whole 22.40 s with the outage and drain". */
 export function faultRateLine(r: CellResult): string {
-  const [measure, key, windowKey] =
-    r.rates.consumedPerS !== null
-      ? (['consumed', 'consumedPerS', 'consumeSeconds'] as const)
-      : r.rates.confirmedPerS !== null
-        ? (['confirmed', 'confirmedPerS', 'confirmSeconds'] as const)
-        : (['sent', 'sentPerS', 'sendSeconds'] as const);
-  const whole = `${fmt(r.rates[key])}/s over the whole ${fmt(r.window[windowKey], 2)} s with the outage and drain`;
+  const whole = headlineOf(r.rates);
+  const wholePart = `${whole.measure} ${fmt(whole.value)}/s over the whole ${fmt(r.window[whole.window], 2)} s with the outage and drain`;
   const b = r.fault?.beforeFault;
-  return b && b[key] !== null ? `${measure} ${fmt(b[key])}/s before the fault (${fmt(b.seconds, 2)} s); ${whole}` : `${measure} ${whole}`;
+  if (!b) return wholePart;
+  const before = headlineOf(b);
+  return `${before.measure} ${fmt(before.value)}/s before the fault (${fmt(b.seconds, 2)} s); ${wholePart}`;
 }

@@ -39,7 +39,8 @@ export class PaceWaiter {
         continue;
       }
       // One turn of the event loop first, so the last message's socket write and any answers that
-      // arrived are handled before the thread sleeps; then sleep for what is left.
+      // arrived are handled before the thread sleeps; then sleep for what is left. Answers arriving
+      // during that sleep are read when it ends, at most PRECISE_WAIT_MS later (their latency counts it).
       await yieldToLoop();
       const ms = this.pacer.waitMs(i, nowNs());
       if (ms <= 0) return;

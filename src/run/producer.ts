@@ -121,8 +121,9 @@ export async function runProducer(
       if (pacer) {
         // Send what is due; sleep until the next one is (pace-wait.ts: no polling). A message of a
         // duration cell belongs to the window only if it was due before the deadline.
+        if (untilNs !== null && pacer.intendedNs(i) >= untilNs) return;
         await pace!.untilDue(i, control.stopped);
-        if (control.stopped() || failure || (untilNs !== null && pacer.intendedNs(i) >= untilNs)) return;
+        if (control.stopped() || failure) return;
         sendNs = pacer.intendedNs(i);
       } else {
         sendNs = nowNs();

@@ -49,7 +49,7 @@ describe('fault cell windows', () => {
   });
 
   test('the per-cell line names both windows', () => {
-    assert.equal(faultRateLine(run.cells[0]), 'consumed 1,341/s before the fault (1.49 s); 89/s over the whole 22.40 s with the outage and drain');
+    assert.equal(faultRateLine(run.cells[0]), 'consumed 1,341/s before the fault (1.49 s); consumed 89/s over the whole 22.40 s with the outage and drain');
   });
 
   test('summary.csv keeps the whole-window rates and the before-fault ones in their own columns', () => {
