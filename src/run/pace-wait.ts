@@ -42,11 +42,11 @@ export class PaceWaiter {
       // arrived are handled before the thread sleeps; then sleep for what is left. Answers arriving
       // during that sleep are read when it ends, at most PRECISE_WAIT_MS later (their latency counts it).
       await yieldToLoop();
-      const ms = this.pacer.waitMs(i, nowNs());
-      if (ms <= 0) return;
       const t0 = nowNs();
-      Atomics.wait(never, 0, 0, ms);
+      // Again if the wait ended a few microseconds short (its timeout is rounded): never early.
+      for (let ms = this.pacer.waitMs(i, t0); ms > 0; ms = this.pacer.waitMs(i, nowNs())) Atomics.wait(never, 0, 0, ms);
       this.blockedMs += (nowNs() - t0) / 1e6;
+      return;
     }
   }
 

@@ -7,6 +7,7 @@ import { rowEnd, rowRate, Timeline } from '../../src/measure/timeline.js';
 import { timelineRows } from '../../src/report/chart-data.js';
 import { timelineSpec } from '../../src/report/charts.js';
 import { timelineCsv } from '../../src/report/csv.js';
+import { renderChart } from '../../src/report/render.js';
 import { buildFixtureRun } from '../helpers/fixture-run.js';
 
 /** A timeline over a fake clock and fake counters, ticked and closed at the given times (s). */
@@ -66,6 +67,13 @@ describe('timeline chart and csv', () => {
     const spec = timelineSpec(rows) as unknown as { spec: { mark: { type: string; point?: unknown } } };
     assert.equal(spec.spec.mark.type, 'line');
     assert.ok(spec.spec.mark.point, 'a lone row needs a point to show');
+  });
+
+  test('rendered, the one-row panel draws a point for each measure', async () => {
+    const rows = timelineRows(run).filter((r) => r.cell === run.cells[0].cell.id);
+    const rendered = await renderChart(timelineSpec(rows));
+    assert.deepEqual(rendered.warnings, []);
+    assert.equal(rendered.marks.symbol, rows.length, JSON.stringify(rendered.marks));
   });
 
   test('timeline.csv carries each row’s length', () => {
