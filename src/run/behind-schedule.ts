@@ -23,3 +23,10 @@ export function behindScheduleNote(cellId: string, repetition: number, b: Behind
   if (!b || b.unsent === 0) return null;
   return `${cellId} r${repetition}: behind schedule at the deadline: ${b.unsent.toLocaleString('en-US')} of ${b.due.toLocaleString('en-US')} messages due were not sent; latency figures leave out these latest ones`;
 }
+
+/** Shards of one repetition (ackbench merge): their counts added; undefined when none has one. */
+export function sumBehindSchedule(parts: ReadonlyArray<BehindSchedule | undefined>): BehindSchedule | undefined {
+  const present = parts.filter((p): p is BehindSchedule => p !== undefined);
+  if (present.length === 0) return undefined;
+  return { due: present.reduce((n, p) => n + p.due, 0), unsent: present.reduce((n, p) => n + p.unsent, 0) };
+}

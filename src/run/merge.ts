@@ -29,6 +29,7 @@ import { cellResultFrom, measuredWindow, type MeasuredWindow } from './cell-resu
 import { notRunResult } from './cell-runner.js';
 import type { CellResult, LatencyInterval, RunFile, TimelinePoint } from './result.js';
 import { writeRunFiles, writeRunReport } from './run-dir.js';
+import { sumBehindSchedule } from './behind-schedule.js';
 import { problemsOf } from './run-scenario.js';
 import { bitsFileName, loadReports, type ShardBitsFile } from './shard.js';
 
@@ -160,6 +161,7 @@ export function mergeRepetition(results: CellResult[], files: ShardBitsFile[], s
     clientBound: results.some((r) => r.clientBound),
     timeline: sumTimelines(results.map((r) => r.timeline)),
     latencyIntervals: mergeIntervals(files),
+    behindSchedule: sumBehindSchedule(results.map((r) => r.behindSchedule)),
   });
 }
 

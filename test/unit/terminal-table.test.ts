@@ -78,3 +78,12 @@ describe('a paced duration cell behind schedule', () => {
     assert.equal(behindScheduleNote('x', 1, { due: 10, unsent: 0 }), null);
   });
 });
+
+describe('a sharded paced duration cell', () => {
+  test('merge adds the shards’ due and unsent messages', async () => {
+    const { sumBehindSchedule } = await import('../../src/run/behind-schedule.js');
+    assert.deepEqual(sumBehindSchedule([{ due: 2000, unsent: 20 }, { due: 2000, unsent: 23 }]), { due: 4000, unsent: 43 });
+    assert.deepEqual(sumBehindSchedule([undefined, { due: 10, unsent: 0 }]), { due: 10, unsent: 0 });
+    assert.equal(sumBehindSchedule([undefined, undefined]), undefined);
+  });
+});
