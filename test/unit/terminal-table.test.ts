@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { summaryCsv } from '../../src/report/csv.js';
-import { behindSchedule, behindScheduleNote } from '../../src/run/behind-schedule.js';
+import { behindSchedule, behindScheduleNote, sumBehindSchedule } from '../../src/run/behind-schedule.js';
 import { resultTable, tableNotes } from '../../src/run/console-view.js';
 import type { RunFile } from '../../src/run/result.js';
 import { aggregate } from '../../src/stats/aggregate.js';
@@ -80,8 +80,7 @@ describe('a paced duration cell behind schedule', () => {
 });
 
 describe('a sharded paced duration cell', () => {
-  test('merge adds the shards’ due and unsent messages', async () => {
-    const { sumBehindSchedule } = await import('../../src/run/behind-schedule.js');
+  test('merge adds the shards’ due and unsent messages', () => {
     assert.deepEqual(sumBehindSchedule([{ due: 2000, unsent: 20 }, { due: 2000, unsent: 23 }]), { due: 4000, unsent: 43 });
     assert.deepEqual(sumBehindSchedule([undefined, { due: 10, unsent: 0 }]), { due: 10, unsent: 0 });
     assert.equal(sumBehindSchedule([undefined, undefined]), undefined);
