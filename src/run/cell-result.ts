@@ -84,9 +84,9 @@ export interface ClientLoad {
 }
 
 /**
- * The client, not the broker, was likely the limit. A paced producer polls its event loop while it
- * waits, so utilisation says nothing there: a paced cell is client-bound when it fell behind its
- * target rate.
+ * The client, not the broker, was likely the limit. A paced producer sleeps between messages
+ * (run/pace-wait.ts), so its utilisation says little about how close it ran to its limit: a paced
+ * cell is client-bound when it fell behind its target rate.
  */
 export function clientBound(load: ClientLoad): boolean {
   return load.rate ? load.sent < PACED_SHORTFALL * load.rate * load.producers * load.sendSeconds : load.busiest > CLIENT_BOUND_UTILISATION;
