@@ -144,7 +144,7 @@ function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
   </tr>${noteRow}`;
 }
 
-function summarySection(table: SummaryTable): SafeHtml {
+function summarySection(table: SummaryTable, faulted = false): SafeHtml {
   const shared = table.sharedAxes.length
     ? html`<p class="meta">Same for every cell: ${table.sharedAxes.map(
         ({ axis, value }, index) => html`${index ? ' · ' : ''}${axis} <strong>${value}</strong>`,
@@ -155,6 +155,7 @@ function summarySection(table: SummaryTable): SafeHtml {
     ${shared}
     <p class="meta">Rates: median over repetitions, with min–max beneath. Latency percentiles from the merged
       histograms. – means undefined (no publish latency without confirms, no rate for a failed cell), not zero.</p>
+    ${faulted ? html`<p class="meta">Fault cells: these rates are over the whole measured window, which holds the outage, the recovery and the drain; they are not comparable with rates before the fault (guarantees table, throughput chart).</p>` : html``}
     <div class="table-wrap"><table>
       <thead>
         <tr class="groups">
@@ -312,7 +313,7 @@ ${input.historyHref === null ? '' : html`<nav><a href="${input.historyHref}">←
 ${banners(run, table)}
 ${guaranteesSection(run)}
 ${figures}
-${summarySection(table)}
+${summarySection(table, run.cells.some((r) => r.fault !== undefined))}
 ${environmentSection(run.environment)}
 ${scenarioSection(run)}
 ${filesSection(input)}

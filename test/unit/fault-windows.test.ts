@@ -10,6 +10,7 @@ import { throughputRows } from '../../src/report/chart-data.js';
 import { throughputSpec } from '../../src/report/charts.js';
 import { summaryCsv } from '../../src/report/csv.js';
 import { guaranteeTable } from '../../src/report/guarantees.js';
+import { reportHtml } from '../../src/report/html.js';
 import { faultRateLine, resultTable, tableNotes } from '../../src/run/console-view.js';
 import type { CellResult, FaultOutcome, RunFile } from '../../src/run/result.js';
 import { faultCell } from '../../src/scenario/faults.js';
@@ -67,6 +68,13 @@ describe('fault cell windows', () => {
     assert.equal(row.median_msg_per_s, 1341);
     const title = (throughputSpec([row]) as { title: { subtitle: string[] } }).title;
     assert.ok(title.subtitle.some((line) => line.includes('until the fault')), JSON.stringify(title));
+  });
+
+  test("the report's summary table says its rates are over the whole window; a plain run's does not", () => {
+    const page = reportHtml({ run, charts: [], chartsHref: 'charts', runFiles: [], historyHref: null });
+    assert.match(page, /Fault cells: these rates are over the whole measured window/);
+    const plain = buildFixtureRun({ repetitions: 1 });
+    assert.doesNotMatch(reportHtml({ run: plain, charts: [], chartsHref: 'charts', runFiles: [], historyHref: null }), /Fault cells: these rates/);
   });
 
   test('the guarantees table gives the length of the window before the fault', () => {
