@@ -44,7 +44,7 @@ import type { AmqpChannel, AmqpConnection, ClientAdapter } from '../clients/adap
 import type { FaultNode } from '../broker/fault-node.js';
 import { startLocalNode } from '../broker/local-node.js';
 import { FAULT_AFTER, FAULT_KINDS, type FaultAfter } from '../scenario/types.js';
-import { everyConsumerReadsAll } from './stream-fan-out.js';
+import { consumedSoFar, everyConsumerReadsAll } from './stream-fan-out.js';
 import { account } from '../measure/accounting.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
@@ -409,7 +409,8 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       seconds: Math.round(beforeSeconds * 1000) / 1000,
       sentPerS: rate(atFault.sent),
       confirmedPerS: cell.publish.kind === 'none' ? null : rate(atFault.confirmed),
-      consumedPerS: cell.consumers > 0 ? rate(atFault.consumed) : null,
+      // On a stream every consumer reads every message: consumed is what the slowest had (stream-fan-out.ts).
+      consumedPerS: cell.consumers > 0 ? rate(consumedSoFar(consumers.map((c) => c.count(COUNTER.consumed)), everyConsumerReadsAll(cell))) : null,
     };
     stage = `injecting the fault (${spec.kind})`;
     await bounded(inject(target, spec.kind, { consumers, consumerPids, node }));
