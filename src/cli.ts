@@ -295,6 +295,8 @@ export function buildProgram(): Command {
     .action(async (dirs: string[], flags: { out: string; report: boolean }) => {
       const { mergeShards } = await import('./run/merge.js');
       const outcome = await mergeShards(dirs, { outDir: flags.out, report: flags.report });
+      const { tableWithNotes } = await import('./run/console-view.js');
+      process.stdout.write(tableWithNotes(outcome.run));
       for (const p of outcome.problems) console.error(`ackbench: ${p}`);
       console.log(`merged ${dirs.length} shards: ${outcome.dir}${outcome.run.complete ? '' : ' (incomplete)'}`);
       process.exitCode = !outcome.run.complete || outcome.problems.length ? EXIT.checkFailed : EXIT.ok;

@@ -58,6 +58,11 @@ export interface TimelinePoint {
   sent: number;
   confirmed: number;
   consumed: number;
+  /**
+   * The row's true length in seconds (monotonic clock): about 1, and for the last row the fraction
+   * of a second after the last whole one. Absent in runs written before it was kept (read as 1).
+   */
+  seconds?: number;
 }
 
 /** Latency over one interval of the measured window (a minute; the last one may be shorter). */
@@ -203,6 +208,18 @@ export interface CellResult {
   latencyIntervals?: LatencyInterval[];
   /** Set on fault cells only (ackbench faults). */
   fault?: FaultOutcome;
+  /** Paced --duration cells only: messages due before the deadline, and how many of them were not sent. */
+  behindSchedule?: BehindSchedule;
+}
+
+/**
+ * A paced --duration cell stops at its deadline: `due` messages were due before it, and `unsent` of
+ * them were never sent because the producers were behind schedule (the latest ones, missing from
+ * the latency figures).
+ */
+export interface BehindSchedule {
+  due: number;
+  unsent: number;
 }
 
 /** The spread of one rate over repetitions. */
@@ -210,9 +227,11 @@ export interface RateSpread {
   median: number;
   min: number;
   max: number;
-  /** 95% confidence interval of the mean (Student's t); null with fewer than 2 repetitions. */
+  /** 95% confidence interval of the mean (Student's t); null with fewer than 2 repetitions. Never below 0. */
   ci95Low: number | null;
   ci95High: number | null;
+  /** The interval's half-width exceeds a quarter of the mean (stats/spread.ts): too wide to mean much. */
+  ci95TooWide?: boolean;
 }
 
 /** One cell over all its repetitions: rates spread, latency from merged histograms, counts summed. */
