@@ -1,4 +1,4 @@
-// A fault cell's rates over two windows (DESIGN.md 4): until the fault, where sent, confirmed and
+// A fault cell's rates over two windows (docs/architecture.md#a-fault-cell): until the fault, where sent, confirmed and
 // consumed share one window, and the whole measured window, which holds the outage, the recovery
 // and the drain. Wherever a rate is shown, its window is named, and the two are never side by side
 // as if comparable.
