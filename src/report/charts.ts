@@ -164,7 +164,7 @@ export function throughputSpec(rows: readonly ThroughputRow[]): TopLevelSpec {
         encoding: {
           y: { field: 'median_msg_per_s', type: 'quantitative' as const, title: yTitle, axis: { ...RATE_AXIS_LABELS, tickCount: 5, minExtent: 40 } },
           color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),
-          opacity: durabilityOpacityEncoding('durability'),
+          opacity: durabilityOpacityEncoding('durability', rows.map((row) => row.durability)),
           tooltip: [
             { field: 'label', title: 'cell' },
             { field: 'measure' },
@@ -232,7 +232,7 @@ export function latencySpec(rows: readonly LatencyRow[]): TopLevelSpec {
         },
         y: { field: 'latency_us', type: 'quantitative', title: 'latency (µs)', ...logAxis(rows.map((row) => row.latency_us)) },
         color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),
-        strokeDash: durabilityDashEncoding('durability'),
+        strokeDash: durabilityDashEncoding('durability', rows.map((row) => row.durability)),
         detail: { field: 'cell', type: 'nominal' },
         tooltip: [
           { field: 'label', title: 'cell' },
@@ -272,7 +272,7 @@ export function frontierSpec(rows: readonly FrontierRow[]): TopLevelSpec {
           mark: { type: 'point', filled: true, size: 90, opacity: 0.9 },
           encoding: {
             color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),
-            shape: durabilityShapeEncoding('durability'),
+            shape: durabilityShapeEncoding('durability', rows.map((row) => row.durability)),
             tooltip: [
               { field: 'label', title: 'cell' },
               { field: 'throughput_msg_per_s', title: 'throughput (msg/s)', format: ',.0f' },
@@ -321,7 +321,7 @@ export function timelineSpec(rows: readonly TimelineRow[], events: readonly Time
     transform: [{ filter: 'isValid(datum.measure)' }],
     mark: { type: 'line' as const, strokeWidth: 1.3 },
     encoding: {
-      x: { field: 'second', type: 'quantitative' as const, title: 'time in measured window (s)' },
+      x: { field: 'second', type: 'quantitative' as const, title: 'time in measured window (s)', axis: { format: '~r', tickMinStep: 1 } },
       // A fixed minimum axis width keeps the panels of each column aligned whatever their labels.
       y: { field: 'msg_per_s', type: 'quantitative' as const, title: 'rate (msg/s)', axis: { ...RATE_AXIS_LABELS, tickCount: 4, minExtent: 48 } },
       color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),

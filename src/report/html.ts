@@ -69,10 +69,16 @@ export const PAGE_STYLE = trusted(`
   ul.glance li { margin: 0.2rem 0; }
   ul.glance li.problem-line { color: #a4262c; }
   .figure { font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
+  .fault-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 0 0.8rem; }
+  .fault-detail dl.env { font-size: 0.82rem; }
   .fault-detail { border: 1px solid #ddd; border-radius: 4px; padding: 0.3rem 0.8rem; margin: 0.6rem 0; }
   .fault-detail:target { border-color: #c50f1f; box-shadow: 0 0 0 2px #fde7e9; }
   .fault-detail h3 { font-size: 1rem; margin: 0.3rem 0; }
   tr:target td { background: #fff4ce; }
+  .table-wrap.price { display: inline-block; max-width: 100%; margin: 0 1rem 0.8rem 0; vertical-align: top; }
+  .table-wrap.price table { width: auto; }
+  .table-wrap.price caption { text-align: left; font-size: 0.85rem; padding: 0.3rem 0.4rem; color: #333; }
+  .table-wrap.price a { color: inherit; }
   .swatch { display: inline-block; width: 0.7em; height: 0.7em; border-radius: 50%; margin-right: 0.35em; }
   dl.env { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; font-size: 0.9rem; }
   dl.env dt { color: #555; } dl.env dd { margin: 0; overflow-wrap: anywhere; }

@@ -56,53 +56,86 @@ export function writtenSummarySection(sentences: readonly SummarySentence[]): Sa
   </section>`;
 }
 
-function ratioCell(ratio: Ratio | null | undefined): SafeHtml {
-  if (!ratio) return html`<td class="num">${UNDEFINED_FIGURE}</td>`;
-  return html`<td class="num" title="${formatWhole(ratio.numerator.value)} / ${formatWhole(ratio.denominator.value)}">${formatRatio(ratio.ratio)}</td>`;
+function ratioText(ratio: Ratio | null | undefined): string {
+  return ratio ? formatRatio(ratio.ratio) : UNDEFINED_FIGURE;
+}
+
+function ratioTitle(ratio: Ratio | null | undefined): string {
+  return ratio ? `${formatWhole(ratio.numerator.value)} / ${formatWhole(ratio.denominator.value)}` : '';
 }
 
 const COST_HEADERS = new Map<string, string>(COST_COLUMNS);
 
-function priceRowHtml(entry: PriceEntry, costs: readonly (typeof COST_COLUMNS)[number][0][], grouped: boolean): SafeHtml {
-  const publish = publishLabel(entry.cell.publish);
-  const cost = costs.map((column) => html`<td class="num">${formatOneDecimal(entry.cost[column])}</td>`);
-  return html`<tr>
-    ${grouped ? html`<td class="axis">${entry.group}</td>` : ''}
-    <td class="axis">${entry.cell.durability}</td>
-    <td class="axis"><a href="#${summaryRowId(entry.cell.id)}">${modeSwatch(publish)}${publish}</a></td>
-    <td class="num">${formatWhole(entry.throughput)}</td>
-    ${ratioCell(entry.vsNone?.throughput)}${ratioCell(entry.vsNone?.e2eP50)}${ratioCell(entry.vsNone?.e2eP99)}
-    ${ratioCell(entry.vsTransient?.throughput)}${ratioCell(entry.vsTransient?.e2eP99)}${ratioCell(entry.vsTransient?.publishP99)}
-    ${cost}
-    ${costs.length ? html`<td class="axis">${entry.bottleneck.join(', ') || UNDEFINED_FIGURE}</td>` : ''}
-  </tr>`;
+/** Rows of a pivot: one per group and durability (or group alone), the publish modes across. */
+interface PivotRow {
+  key: string;
+  labels: string[];
+  byMode: Map<string, PriceEntry>;
 }
 
-/** The price table: each cell against the same cell with `none`, and persistent against transient. */
+function pivot(entries: readonly PriceEntry[], withDurability: boolean): { rows: PivotRow[]; modes: string[] } {
+  const rows = new Map<string, PivotRow>();
+  const modes: string[] = [];
+  for (const entry of entries) {
+    const labels = [entry.group, ...(withDurability ? [entry.cell.durability] : [])];
+    const key = labels.join('\u0000');
+    const row = rows.get(key) ?? { key, labels, byMode: new Map<string, PriceEntry>() };
+    const mode = publishLabel(entry.cell.publish);
+    row.byMode.set(mode, entry);
+    rows.set(key, row);
+    if (!modes.includes(mode)) modes.push(mode);
+  }
+  return { rows: [...rows.values()], modes };
+}
+
+function pivotTable(
+  caption: string,
+  entries: readonly PriceEntry[],
+  withDurability: boolean,
+  grouped: boolean,
+  cell: (entry: PriceEntry) => SafeHtml,
+): SafeHtml {
+  const { rows, modes } = pivot(entries, withDurability);
+  const labelHeaders = [...(grouped ? ['group'] : []), ...(withDurability ? ['durability'] : [])];
+  return html`<div class="table-wrap price"><table>
+    <caption>${caption}</caption>
+    <thead><tr>${labelHeaders.map((name) => html`<th>${name}</th>`)}${modes.map((mode) => html`<th class="num">${modeSwatch(mode)}${mode}</th>`)}</tr></thead>
+    <tbody>${rows.map(
+      (row) => html`<tr>${(grouped ? row.labels : row.labels.slice(1)).map((label) => html`<td class="axis">${label}</td>`)}${modes.map((mode) => {
+        const entry = row.byMode.get(mode);
+        return entry ? cell(entry) : html`<td class="num">${UNDEFINED_FIGURE}</td>`;
+      })}</tr>`,
+    )}</tbody>
+  </table></div>`;
+}
+
+/** A ratio cell: the throughput ratio, the latency ratio beneath, each with its two figures as a tooltip. */
+function ratioPair(entry: PriceEntry, throughput: Ratio | null | undefined, latency: Ratio | null | undefined, latencyName: string): SafeHtml {
+  return html`<td class="num"><a href="#${summaryRowId(entry.cell.id)}" title="throughput ${ratioTitle(throughput)} msg/s">${ratioText(throughput)}</a><br><span class="range" title="${latencyName} ${ratioTitle(latency)} µs">${latencyName} ${ratioText(latency)}</span></td>`;
+}
+
+/** The price tables: each cell against the same cell with `none`, persistent against transient, and the cost per message. */
 export function priceSection(run: RunFile): SafeHtml {
-  const entries = priceEntries(run).filter((entry) => entry.vsNone || entry.vsTransient);
-  if (entries.length === 0) return html``;
+  const entries = priceEntries(run);
+  const againstNone = entries.filter((entry) => entry.vsNone);
+  const againstTransient = entries.filter((entry) => entry.vsTransient);
+  if (againstNone.length === 0 && againstTransient.length === 0) return html``;
   const costs = costColumnsShown(entries);
   const grouped = new Set(entries.map((entry) => entry.group)).size > 1 || entries[0].group !== '';
+  const costCell = (entry: PriceEntry) => {
+    const [first, ...rest] = costs;
+    const more = rest.map((column) => `${COST_HEADERS.get(column)} ${formatOneDecimal(entry.cost[column])}`).join(' · ');
+    const verdict = entry.bottleneck.length ? ` · limit: ${entry.bottleneck.join(', ')}` : '';
+    return html`<td class="num">${formatOneDecimal(entry.cost[first])}<br><span class="range">${more}${verdict}</span></td>`;
+  };
   return html`<section id="price-table">
-    <h2>Price of each guarantee (table)</h2>
-    <p class="meta">Each cell's figures over the same cell's with publish mode none (same durability, queue, client and load), and a persistent
-      cell's over the same cell transient. Throughput: the median headline rate; latency: end-to-end and publish percentiles of the merged
-      histograms. ÷2.9: divided by 2.9; ×3.1: multiplied by 3.1; – where the cell has no counterpart in this run.${
-        costs.length ? ' Broker-side figures (median over repetitions) as the run recorded them, and the bottleneck verdict.' : ''
-      }</p>
-    <div class="table-wrap"><table>
-      <thead>
-        <tr class="groups"><th colspan="${grouped ? 4 : 3}">cell</th><th colspan="3">against publish none</th><th colspan="3">persistent against transient</th>${
-          costs.length ? html`<th colspan="${costs.length + 1}">cost per message</th>` : ''
-        }</tr>
-        <tr>${grouped ? html`<th>group</th>` : ''}<th>durability</th><th>publish</th><th>throughput (msg/s)</th>
-          <th>throughput</th><th>e2e p50</th><th>e2e p99</th>
-          <th>throughput</th><th>e2e p99</th><th>publish p99</th>
-          ${costs.map((column) => html`<th>${COST_HEADERS.get(column)}</th>`)}${costs.length ? html`<th>bottleneck</th>` : ''}</tr>
-      </thead>
-      <tbody>${entries.map((entry) => priceRowHtml(entry, costs, grouped))}</tbody>
-    </table></div>
+    <h2>Price of each guarantee (tables)</h2>
+    <p class="meta">Each cell's figure over the same cell's (same durability, queue, client and load) with publish mode none, and a
+      persistent cell's over the same cell transient: ÷2.9 means divided by 2.9, ×3.1 multiplied by 3.1. Throughput is the median
+      headline rate, latency the end-to-end p99 of the merged histograms; hover a ratio for its two figures, click it for the cell's row.</p>
+    ${againstNone.length ? pivotTable('What confirms cost: throughput, and end-to-end p99 beneath, against publish mode none', againstNone, true, grouped, (entry) => ratioPair(entry, entry.vsNone?.throughput, entry.vsNone?.e2eP99, 'p99')) : ''}
+    ${againstTransient.length ? pivotTable('What persistence costs: throughput, and end-to-end p99 beneath, persistent against transient', againstTransient, false, grouped, (entry) => ratioPair(entry, entry.vsTransient?.throughput, entry.vsTransient?.e2eP99, 'p99')) : ''}
+    ${costs.length ? pivotTable(`Broker-side cost per message: ${COST_HEADERS.get(costs[0])}, the other figures beneath (median over repetitions)`, entries, true, grouped, costCell) : ''}
   </section>`;
 }
 
@@ -139,13 +172,13 @@ export function faultDetailsSection(run: RunFile, hasTimeline: boolean): SafeHtm
   const varying = varyingAxes(results.map((result) => result.cell));
   return html`<section id="fault-details">
     <h2>Fault cells in detail</h2>
-    ${results.map((result) => {
+    <div class="fault-grid">${results.map((result) => {
       const facts = result.status === 'ok' ? faultFacts(result) : [['status', `${result.status}: ${result.reason ?? 'no reason recorded'}`] as [string, string]];
       return html`<div class="fault-detail" id="${faultDetailsId(result.cell.id, result.repetition)}">
         <h3>${cellLabel(result.cell, varying)}${run.scenario.window.repetitions > 1 ? ` (repetition ${result.repetition})` : ''}</h3>
         <dl class="env">${facts.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>
         <p class="meta"><a href="#${summaryRowId(result.cell.id)}">summary row</a>${hasTimeline && result.status === 'ok' ? html` · <a href="#timeline">timeline</a>` : ''} · cell <code>${result.cell.id}</code></p>
       </div>`;
-    })}
+    })}</div>
   </section>`;
 }

@@ -228,7 +228,7 @@ export function priceSpec(rows: readonly PriceRow[]): TopLevelSpec {
           xOffset,
           y2: { datum: 1 },
           color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),
-          opacity: durabilityOpacityEncoding('durability'),
+          opacity: durabilityOpacityEncoding('durability', rows.map((row) => row.durability)),
           tooltip: [
             { field: 'label', title: 'cell' },
             { field: 'comparison' },
@@ -249,8 +249,6 @@ export function priceSpec(rows: readonly PriceRow[]): TopLevelSpec {
     },
     data: { values: rows as object[] },
     facet: facet ? { row: facet, column } : { column },
-    // Each comparison shows only its own modes (none has no price against none).
-    resolve: { scale: { x: 'independent' } },
     spec: panel,
   };
 }

@@ -171,7 +171,7 @@ export function sweepSpec(rows: readonly SweepRow[]): TopLevelSpec {
           mark: { type: 'line', strokeWidth: 2, point: false },
           encoding: {
             color: modeColorEncoding('publish_kind', kindsShown),
-            strokeDash: durabilityDashEncoding('durability'),
+            strokeDash: durabilityDashEncoding('durability', rows.map((row) => row.durability)),
             detail: { field: 'family', type: 'nominal' },
             order: { field: 'order', type: 'quantitative' },
           },
@@ -180,7 +180,7 @@ export function sweepSpec(rows: readonly SweepRow[]): TopLevelSpec {
           mark: { type: 'point', filled: true, size: 45, opacity: 1 },
           encoding: {
             color: modeColorEncoding('publish_kind', kindsShown),
-            shape: durabilityShapeEncoding('durability'),
+            shape: durabilityShapeEncoding('durability', rows.map((row) => row.durability)),
             tooltip: [
               { field: 'family_label', title: 'cell family' },
               { field: 'target_label', title: 'target' },
@@ -231,7 +231,7 @@ export function sweepThroughputSpec(rows: readonly SweepRow[]): TopLevelSpec {
               x,
               y,
               color: modeColorEncoding('publish_kind', kindsShown),
-              strokeDash: durabilityDashEncoding('durability'),
+              strokeDash: durabilityDashEncoding('durability', rows.map((row) => row.durability)),
               detail: { field: 'family', type: 'nominal' },
               order: { field: 'order', type: 'quantitative' },
             },
@@ -242,7 +242,7 @@ export function sweepThroughputSpec(rows: readonly SweepRow[]): TopLevelSpec {
               x,
               y,
               color: modeColorEncoding('publish_kind', kindsShown),
-              shape: durabilityShapeEncoding('durability'),
+              shape: durabilityShapeEncoding('durability', rows.map((row) => row.durability)),
               tooltip: [
                 { field: 'family_label', title: 'cell family' },
                 { field: 'target_label', title: 'target' },

@@ -227,7 +227,7 @@ function unsteadySentence(run: RunFile, resultLabel: (r: CellResult) => string, 
   const worstStalls = [...deepest.values()].sort((a, b) => a.share - b.share);
   const parts: SummaryPart[] = [];
   if (worstStalls.length) {
-    parts.push(`${worstStalls.length} cell${worstStalls.length === 1 ? '' : 's'} had a second below half their median second: `);
+    parts.push(`${worstStalls.length} cell${worstStalls.length === 1 ? '' : 's'} ${worstStalls.length === 1 ? 'had a second below half its' : 'had a second below half their'} median second: `);
     parts.push(
       ...list(
         worstStalls,
