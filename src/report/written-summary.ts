@@ -5,6 +5,7 @@
 // the files (html.ts writes those as data- attributes).
 
 import type { CellAggregate, CellResult, RunFile } from '../run/result.js';
+import { promisesNoLoss } from '../run/guarantees.js';
 import { publishLabel } from '../scenario/modes.js';
 import { DURABILITIES } from '../scenario/types.js';
 import { median } from '../stats/spread.js';
@@ -26,14 +27,14 @@ export interface FigureSource {
   scale?: number;
 }
 
-export type FigureUnit = 'msg/s' | 'µs' | 'ms' | '%' | 'messages' | 'ratio';
+export type FigureUnit = 'msg/s' | 'µs' | 'ms' | 's' | '%' | 'messages' | 'ratio';
 
 export type SummaryPart =
   | string
   | { kind: 'figure'; text: string; unit: FigureUnit; value: number; source: FigureSource }
   | { kind: 'ratio'; text: string; value: number; numerator: FigureSource; denominator: FigureSource };
 
-export type SummaryTopic = 'speed' | 'confirms' | 'persistence' | 'lost' | 'failed' | 'unsteady' | 'saturated' | 'client-bound' | 'bottleneck';
+export type SummaryTopic = 'faults' | 'speed' | 'confirms' | 'persistence' | 'lost' | 'failed' | 'unsteady' | 'saturated' | 'client-bound' | 'bottleneck';
 
 export interface SummarySentence {
   topic: SummaryTopic;
@@ -302,20 +303,58 @@ function clientBoundSentence(run: RunFile, labelOf: (cell: CellResult['cell']) =
   const bound = worstPerCell(run.cells.filter((result) => result.status === 'ok' && result.clientBound), (r) => r.clientCpuPct);
   if (bound.length === 0) return null;
   const parts: SummaryPart[] = [
-    `Limited by the client (its CPU near a full core, so these rates may understate the broker) in ${bound.length} cell${bound.length === 1 ? '' : 's'}, at the busiest repetition: `,
+    // The flag comes from the busiest worker thread (or a paced producer behind its target), not from
+    // the process CPU quoted beside it, which is spread over all threads and the whole cell.
+    `Client-bound (a worker thread near a full core, or a paced producer behind its target: the client, not the broker, may be the limit) in ${bound.length} cell${bound.length === 1 ? '' : 's'}: `,
   ];
   parts.push(
     ...list(
       [...bound].sort((a, b) => b.clientCpuPct - a.clientCpuPct),
       (result) => [
-        `${labelOf(result.cell)} `,
+        `${labelOf(result.cell)} (client CPU `,
         { kind: 'figure', text: `${result.clientCpuPct.toFixed(1)}%`, unit: '%', value: result.clientCpuPct, source: repetitionSource(result, 'client_cpu_pct') },
+        ' of one core)',
       ],
       LIST_LIMIT,
     ),
     '.',
   );
   return { topic: 'client-bound', problem: true, parts };
+}
+
+/**
+ * A fault run, per fault: how many cells ran under it, and the worst of each: confirmed messages lost
+ * (a broken promise is a problem), messages left unknown, duplicates, and the recovery time.
+ */
+function faultSentences(run: RunFile, labelOf: (cell: CellResult['cell']) => string): SummarySentence[] {
+  const ran = run.cells.filter((result) => result.fault && result.status === 'ok');
+  const faults = [...new Set(ran.map((result) => result.cell.fault ?? result.fault!.kind))];
+  return faults.map((fault) => {
+    const under = ran.filter((result) => (result.cell.fault ?? result.fault!.kind) === fault);
+    const worst = (value: (r: CellResult) => number) => under.reduce((a, b) => (value(b) > value(a) ? b : a));
+    const lost = under.filter((result) => result.counts.lost > 0);
+    const broken = lost.filter((result) => promisesNoLoss(result.cell));
+    const count = (result: CellResult, column: string, value: number): SummaryPart => ({ kind: 'figure', text: formatWhole(value), unit: 'messages', value, source: repetitionSource(result, column) });
+    const parts: SummaryPart[] = [`Under ${fault}, ${under.length} cell${under.length === 1 ? '' : 's'}: `];
+    if (lost.length === 0) parts.push('no confirmed message lost');
+    else {
+      const most = worst((r) => r.counts.lost);
+      parts.push(`${lost.length} lost confirmed messages${broken.length ? `, ${broken.length} of them against their promise` : ''} (most: ${labelOf(most.cell)} `, count(most, 'lost', most.counts.lost), ')');
+    }
+    const unknown = worst((r) => r.counts.unknown);
+    if (unknown.counts.unknown > 0) parts.push(`; most left without an answer: ${labelOf(unknown.cell)} `, count(unknown, 'unknown', unknown.counts.unknown));
+    const duplicated = worst((r) => r.counts.duplicates);
+    if (duplicated.counts.duplicates > 0) parts.push(`; most duplicated: ${labelOf(duplicated.cell)} `, count(duplicated, 'duplicates', duplicated.counts.duplicates));
+    const slowest = worst((r) => r.fault!.recoverySeconds);
+    parts.push(`; slowest recovery: ${labelOf(slowest.cell)}, the broker back after `, {
+      kind: 'figure',
+      text: `${slowest.fault!.recoverySeconds.toFixed(2)} s`,
+      unit: 's',
+      value: Math.round(slowest.fault!.recoverySeconds * 1000) / 1000,
+      source: repetitionSource(slowest, 'fault_recovery_s'),
+    }, '.');
+    return { topic: 'faults' as const, problem: broken.length > 0, parts };
+  });
 }
 
 /** The broker-side verdicts, when the run recorded them: which limit each cell hit. */
@@ -336,6 +375,7 @@ export function writtenSummary(run: RunFile): SummarySentence[] {
   const resultLabel = (result: CellResult) => `${cellLabel(result.cell, varying)}${severalRepetitions ? ` (repetition ${result.repetition})` : ''}`;
   const entries = priceEntries(run);
   return [
+    ...faultSentences(run, (cell) => cellLabel(cell, varying)),
     speedSentence(run, labelOf),
     confirmsSentence(run, entries),
     persistenceSentence(run, entries),

@@ -148,6 +148,13 @@ describe('written summary', () => {
     assert.match(text(sentences.find((s) => s.topic === 'failed')!.parts), /timed out after 120 s/);
   });
 
+  it('a fault run opens with each fault: losses, unknowns, duplicates and the slowest recovery', () => {
+    const sentences = writtenSummary(faults).filter((s) => s.topic === 'faults');
+    assert.deepEqual(sentences.map((s) => text(s.parts).split(',')[0]), ['Under kill9@1250', 'Under kill-consumer@1250']);
+    assert.match(text(sentences[0].parts), /^Under kill9@1250, 10 cells: 4 lost confirmed messages \(most: transient · single · kill9@1250 · manual:100:1 300\); most left without an answer: transient · none · kill9@1250 · manual:100:1 [\d,]+; most duplicated: persistent · none · kill9@1250 · manual:100:1 5; slowest recovery: .*, the broker back after 4\.20 s\.$/);
+    assert.equal(sentences[0].problem, false, 'the transient losses were not promised against');
+  });
+
   it('a single cell gets its rate and percentiles', () => {
     assert.match(text(writtenSummary(single)[0].parts), /^persistent · async:1000 ran at [\d,]+ msg\/s, end-to-end p50 [\d.,]+ ms, p99 [\d.,]+ ms, p99\.9 [\d.,]+ ms\.$/);
   });
