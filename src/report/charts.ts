@@ -202,8 +202,10 @@ export function throughputSpec(rows: readonly ThroughputRow[]): TopLevelSpec {
   return { ...CHART_BASE, title, data, ...layered };
 }
 
-function facetCount(rows: ReadonlyArray<{ group: string }>): number {
-  return distinct(rows.map((row) => row.group)).length;
+/** Several groups share one screen: their panels shrink, down to a height that still reads. */
+function panelHeight(rows: ReadonlyArray<{ group: string }>, faceted: boolean): number {
+  if (!faceted) return 280;
+  return Math.max(140, Math.min(280, Math.floor(560 / distinct(rows.map((row) => row.group)).length) - 40));
 }
 
 export function latencySpec(rows: readonly LatencyRow[]): TopLevelSpec {
@@ -218,8 +220,7 @@ export function latencySpec(rows: readonly LatencyRow[]): TopLevelSpec {
     facet: facet ? { column: LATENCY_HEADER, row: facet } : { column: LATENCY_HEADER },
     spec: {
       width: PANEL_WIDTH_TWO_COLUMNS,
-      // Several groups share one screen: the panels shrink, down to a height that still reads.
-      height: facet ? Math.max(140, Math.min(280, Math.floor(560 / facetCount(rows)) - 40)) : 280,
+      height: panelHeight(rows, facet !== null),
       mark: { type: 'line', strokeWidth: 2 },
       encoding: {
         x: {
@@ -256,7 +257,7 @@ export function frontierSpec(rows: readonly FrontierRow[]): TopLevelSpec {
     facet: facet ? { column: LATENCY_HEADER, row: facet } : { column: LATENCY_HEADER },
     spec: {
       width: PANEL_WIDTH_TWO_COLUMNS,
-      height: 280,
+      height: panelHeight(rows, facet !== null),
       encoding: {
         x: {
           field: 'throughput_msg_per_s',
@@ -431,7 +432,7 @@ export function runCharts(run: RunFile): ChartDefinition[] {
     candidates.push({
       name: 'latency',
       title: 'Latency distribution',
-      caption: 'Percentile against latency, both on log axes. Publish mode none has no publish latency and is not drawn there.',
+      caption: `Percentile against latency, both on log axes.${latency.some((row) => row.publish_kind === 'none') ? ' Publish mode none has no publish latency and is not drawn there.' : ''}`,
       rows: latency,
       spec: () => latencySpec(latency),
     });
