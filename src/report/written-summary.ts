@@ -374,9 +374,11 @@ export function writtenSummary(run: RunFile): SummarySentence[] {
   const severalRepetitions = run.scenario.window.repetitions > 1;
   const resultLabel = (result: CellResult) => `${cellLabel(result.cell, varying)}${severalRepetitions ? ` (repetition ${result.repetition})` : ''}`;
   const entries = priceEntries(run);
+  // A sweep's fastest and slowest are its unpaced cells: their rate says nothing then.
+  const unpacedLabel = (aggregate: CellAggregate) => cellLabel(aggregate.cell, varying.filter((axis) => axis !== 'rate'));
   return [
     ...faultSentences(run, (cell) => cellLabel(cell, varying)),
-    speedSentence(run, labelOf),
+    speedSentence(run, chartableAggregates(run).some((aggregate) => aggregate.cell.rate === null) && varying.includes('rate') ? unpacedLabel : labelOf),
     confirmsSentence(run, entries),
     persistenceSentence(run, entries),
     saturatedSentence(run),
