@@ -311,6 +311,16 @@ function eventLayer(event: TimelineEventKind) {
   };
 }
 
+/** Points in the shortest line of the timeline (one per cell, repetition and measure). */
+function shortestSeries(rows: readonly TimelineRow[]): number {
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const key = `${row.cell}#${row.repetition}#${row.measure}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return Math.min(...counts.values());
+}
+
 export function timelineSpec(rows: readonly TimelineRow[], events: readonly TimelineEvent[] = []): TopLevelSpec {
   const panels = distinct(rows.map((row) => row.label));
   const measuresShown = TIMELINE_MEASURES.filter((measure) => rows.some((row) => row.measure === measure));
@@ -320,7 +330,8 @@ export function timelineSpec(rows: readonly TimelineRow[], events: readonly Time
   const eventKinds = TIMELINE_EVENTS.filter((event) => events.some((row) => row.event === event));
   const line = {
     transform: [{ filter: 'isValid(datum.measure)' }],
-    mark: { type: 'line' as const, strokeWidth: 1.3 },
+    // A cell shorter than two seconds has a one-point series, which a line alone would not draw.
+    mark: { type: 'line' as const, strokeWidth: 1.3, ...(shortestSeries(rows) < 2 ? { point: { filled: true, size: 16 } } : {}) },
     encoding: {
       x: { field: 'second', type: 'quantitative' as const, title: 'time in measured window (s)', axis: { format: '~r', tickMinStep: 1 } },
       // A fixed minimum axis width keeps the panels of each column aligned whatever their labels.

@@ -188,3 +188,14 @@ describe('fault run', () => {
     for (const id of expected) assert.ok(page.includes(`id="${id}"`), id);
   });
 });
+
+describe('timeline of a short cell', () => {
+  it('draws a cell of one second as points, since a line of one vertex shows nothing', async () => {
+    const short = buildFixtureRun({ publish: ['single'], durabilities: ['transient'], repetitions: 1 });
+    short.cells[0].timeline = short.cells[0].timeline.slice(0, 1);
+    const chart = runCharts(short).find((candidate) => candidate.name === 'timeline')!;
+    const rendered = await renderChart(chart.spec);
+    assert.deepEqual(rendered.warnings, []);
+    assert.ok((rendered.marks.symbol ?? 0) >= 2, 'a point per measure');
+  });
+});
