@@ -217,3 +217,36 @@ export function timelineRows(run: RunFile): TimelineRow[] {
   }
   return rows;
 }
+
+export type TimelineEventKind = 'fault' | 'broker back' | 'publishing again';
+export const TIMELINE_EVENTS: readonly TimelineEventKind[] = ['fault', 'broker back', 'publishing again'];
+
+/** A moment of a fault cell's measured window, drawn as a vertical rule on its timeline panel. */
+export interface TimelineEvent {
+  label: string;
+  repetition: number;
+  event: TimelineEventKind;
+  /** Seconds since the first measured send, the clock of the timeline's x axis. */
+  second: number;
+}
+
+/**
+ * When each fault cell's fault came (its before-fault window's length, else the planned time), when the
+ * broker took connections again (+ recovery) and, with `after: continue`, when publishing resumed.
+ */
+export function timelineEvents(run: RunFile): TimelineEvent[] {
+  const columns = cellColumnsOf(run);
+  const events: TimelineEvent[] = [];
+  for (const result of run.cells) {
+    const fault = result.fault;
+    if (!fault || result.status !== 'ok') continue;
+    const at = fault.beforeFault?.seconds ?? fault.atSeconds;
+    if (at === null || at === undefined) continue;
+    const { label } = columns(result.cell);
+    const round = (value: number) => Math.round(value * 1000) / 1000;
+    events.push({ label, repetition: result.repetition, event: 'fault', second: round(at) });
+    events.push({ label, repetition: result.repetition, event: 'broker back', second: round(at + fault.recoverySeconds) });
+    if (fault.resumeSeconds !== null) events.push({ label, repetition: result.repetition, event: 'publishing again', second: round(at + fault.resumeSeconds) });
+  }
+  return events;
+}

@@ -103,6 +103,14 @@ export function guaranteeRows(run: RunFile): GuaranteeRow[] {
 
 const PANEL_WIDTH = 160;
 
+/** The id of a fault cell's details on the report page; the matrix's bars and table rows link to it. */
+export function faultDetailsId(cellId: string, repetition: number): string {
+  return `fault-${cellId}-r${repetition}`;
+}
+
+/** faultDetailsId as a Vega expression over a guarantee row, for the bars' links. */
+const DETAILS_HREF_EXPR = "'#fault-' + datum.cell + '-r' + datum.repetition";
+
 export function guaranteesSpec(rows: readonly GuaranteeRow[]): TopLevelSpec {
   const groups = [...new Set(rows.map((row) => row.group))];
   // Fixed mode order (none, single, batch, async, tx), then by size or window.
@@ -145,6 +153,7 @@ export function guaranteesSpec(rows: readonly GuaranteeRow[]): TopLevelSpec {
       ],
     },
     data: { values: rows as object[] },
+    transform: [{ calculate: DETAILS_HREF_EXPR, as: 'details' }],
     facet: row ? { row, column } : { column },
     resolve: { scale: { y: 'independent' } },
     spec: {
@@ -166,6 +175,7 @@ export function guaranteesSpec(rows: readonly GuaranteeRow[]): TopLevelSpec {
             xOffset,
             color: modeColorEncoding('publish_kind', rows.map((r) => r.publish_kind)),
             opacity: durabilityOpacityEncoding('durability'),
+            href: { field: 'details', type: 'nominal' },
             tooltip: [
               { field: 'label', title: 'cell' },
               { field: 'measure' },

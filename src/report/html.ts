@@ -3,11 +3,11 @@
 // HTML string out. Everything from run.json goes through the escaping `html` template.
 
 import type { Environment, RunFile } from '../run/result.js';
-import { PUBLISH_KINDS, type PublishKind } from '../scenario/types.js';
 import { html, trusted, type SafeHtml } from './html-escape.js';
-import { MODE_COLORS } from './palette.js';
+import { faultDetailsSection, modeSwatch, priceSection, summaryRowId, writtenSummarySection } from './insight-html.js';
+import { writtenSummary } from './written-summary.js';
 import { summaryTable, type RateCell, type SummaryRow, type SummaryTable } from './summary-table.js';
-import { guaranteeTable, type GuaranteeTableRow } from './guarantees.js';
+import { faultDetailsId, guaranteeTable, type GuaranteeTableRow } from './guarantees.js';
 import { formatWhole } from './format.js';
 
 /** A rendered chart as the page shows it; file names are relative to the charts directory. */
@@ -65,23 +65,26 @@ export const PAGE_STYLE = trusted(`
   .problem { color: #c50f1f; font-weight: 600; }
   td.kept { color: #0b6a0b; } td.finding { color: #8a5a00; }
   .flag { font-size: 0.7rem; background: #eee; border-radius: 3px; padding: 0 0.3rem; white-space: nowrap; }
+  ul.glance { margin: 0.3rem 0 0.4rem; padding-left: 1.2rem; }
+  ul.glance li { margin: 0.2rem 0; }
+  ul.glance li.problem-line { color: #a4262c; }
+  .figure { font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
+  .fault-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 0 0.8rem; }
+  .fault-detail dl.env { font-size: 0.82rem; }
+  .fault-detail { border: 1px solid #ddd; border-radius: 4px; padding: 0.3rem 0.8rem; margin: 0.6rem 0; }
+  .fault-detail:target { border-color: #c50f1f; box-shadow: 0 0 0 2px #fde7e9; }
+  .fault-detail h3 { font-size: 1rem; margin: 0.3rem 0; }
+  tr:target td { background: #fff4ce; }
+  .table-wrap.price { display: inline-block; max-width: 100%; margin: 0 1rem 0.8rem 0; vertical-align: top; }
+  .table-wrap.price table { width: auto; }
+  .table-wrap.price caption { text-align: left; font-size: 0.85rem; padding: 0.3rem 0.4rem; color: #333; }
+  .table-wrap.price a { color: inherit; }
   .swatch { display: inline-block; width: 0.7em; height: 0.7em; border-radius: 50%; margin-right: 0.35em; }
   dl.env { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; font-size: 0.9rem; }
   dl.env dt { color: #555; } dl.env dd { margin: 0; overflow-wrap: anywhere; }
   ul.files { font-size: 0.9rem; }
   code { font-size: 0.85em; }
 `);
-
-function isPublishKind(value: string): value is PublishKind {
-  return (PUBLISH_KINDS as readonly string[]).includes(value);
-}
-
-/** A dot in the mode's chart colour, so the table reads with the charts. */
-function modeSwatch(publish: string): SafeHtml {
-  const kind = publish.split(':')[0];
-  if (!isPublishKind(kind)) return html``;
-  return html`<span class="swatch" style="background:${MODE_COLORS[kind]}" aria-hidden="true"></span>`;
-}
 
 function banners(run: RunFile, table: SummaryTable): SafeHtml {
   const partial = run.complete
@@ -132,7 +135,7 @@ function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
   const noteRow = row.note
     ? html`<tr class="note-row ${row.status}"><td colspan="${axisCount + FIGURE_COLUMNS}"><span class="note">${row.note}</span></td></tr>`
     : '';
-  return html`<tr class="${row.status}${row.note ? ' has-note' : ''}" data-cell="${row.cellId}">
+  return html`<tr class="${row.status}${row.note ? ' has-note' : ''}" data-cell="${row.cellId}" id="${summaryRowId(row.cellId)}">
     ${axisCells}
     <td class="status">${row.status}</td>
     ${rateCellHtml(row.rates.sent)}${rateCellHtml(row.rates.confirmed)}${rateCellHtml(row.rates.consumed)}
@@ -200,7 +203,8 @@ function guaranteeRowHtml(row: GuaranteeTableRow): SafeHtml {
   const note = row.reason || facts;
   return html`<tr class="${row.status}${note ? ' has-note' : ''}" data-fault-cell="${row.cellId}">
     <td class="axis">${row.durability}</td><td class="axis">${modeSwatch(row.publish)}${row.publish}</td>
-    <td class="axis">${row.consume}</td><td class="axis">${row.queue}</td><td class="axis">${row.fault}</td>
+    <td class="axis">${row.consume}</td><td class="axis">${row.queue}</td>
+    <td class="axis"><a href="#${faultDetailsId(row.cellId, row.repetition)}" title="what happened when, in this cell">${row.fault}</a></td>
     ${num(c?.attempted)}${num(c?.ok)}${num(c?.fail)}${num(c?.unknown)}
     ${num(c?.lost, row.verdict === 'promise broken')}${num(c?.recovered)}${num(c?.duplicated)}${num(c?.unexpected, (c?.unexpected ?? 0) > 0)}
     ${throughput}
@@ -293,7 +297,10 @@ export function reportHtml(input: ReportPageInput): string {
   const table = summaryTable(run);
   const finished = run.finishedAt ? `finished ${run.finishedAt}` : 'not finished';
   const figures = input.charts.length
-    ? input.charts.map((chart) => html`<section id="${chart.name}"><h2>${chart.title}</h2>${chartFigure(chart, input.chartsHref)}</section>`)
+    ? input.charts.map(
+        (chart) =>
+          html`<section id="${chart.name}"><h2>${chart.title}</h2>${chartFigure(chart, input.chartsHref)}</section>${chart.name === 'price' ? priceSection(run) : ''}`,
+      )
     : html`<p class="meta">No cell completed a repetition: there is nothing to chart.</p>`;
   const page = html`<!doctype html>
 <html lang="en">
@@ -311,8 +318,10 @@ ${input.historyHref === null ? '' : html`<nav><a href="${input.historyHref}">←
   <p class="meta">run <code>${run.runId}</code> · started ${run.startedAt} · ${finished} · ackbench ${run.ackbenchVersion}</p>
 </header>
 ${banners(run, table)}
+${writtenSummarySection(writtenSummary(run))}
 ${guaranteesSection(run)}
 ${figures}
+${faultDetailsSection(run, input.charts.some((chart) => chart.name === 'timeline'))}
 ${summarySection(table, run.cells.some((r) => r.fault !== undefined))}
 ${environmentSection(run.environment)}
 ${scenarioSection(run)}

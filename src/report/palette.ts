@@ -36,9 +36,15 @@ export function modeColorEncoding(field: string, kindsShown: readonly string[]) 
 
 const DURABILITY_DOMAIN = [...DURABILITIES] as string[];
 
+/** With the durabilities a chart shows, its legend lists only those (the scale stays fixed). */
+function durabilityLegend(shown: readonly string[] | undefined) {
+  return shown ? { legend: { values: DURABILITY_DOMAIN.filter((durability) => shown.includes(durability)) } } : {};
+}
+
 /** Bars: persistent solid, transient pale, so the pair reads "same mode, other durability". */
-export function durabilityOpacityEncoding(field: string) {
+export function durabilityOpacityEncoding(field: string, shown?: readonly string[]) {
   return {
+    ...durabilityLegend(shown),
     field,
     type: 'nominal' as const,
     title: 'durability',
@@ -48,8 +54,9 @@ export function durabilityOpacityEncoding(field: string) {
 }
 
 /** Lines: transient dashed, persistent solid. */
-export function durabilityDashEncoding(field: string) {
+export function durabilityDashEncoding(field: string, shown?: readonly string[]) {
   return {
+    ...durabilityLegend(shown),
     field,
     type: 'nominal' as const,
     title: 'durability',
@@ -59,8 +66,9 @@ export function durabilityDashEncoding(field: string) {
 }
 
 /** Points: transient triangle, persistent circle. */
-export function durabilityShapeEncoding(field: string) {
+export function durabilityShapeEncoding(field: string, shown?: readonly string[]) {
   return {
+    ...durabilityLegend(shown),
     field,
     type: 'nominal' as const,
     title: 'durability',

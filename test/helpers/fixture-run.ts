@@ -11,8 +11,10 @@ import { notRunResult } from '../../src/run/cell-runner.js';
 import type { CellResult, Environment, IntegrityCounts, RunFile, TimelinePoint } from '../../src/run/result.js';
 import { parsePublishMode } from '../../src/scenario/modes.js';
 import { cellId } from '../../src/scenario/matrix.js';
-import type { Cell, ClientName, Durability, PublishKind } from '../../src/scenario/types.js';
+import type { Cell, ClientName, Durability, PublishKind, QueueType } from '../../src/scenario/types.js';
+import { sweepCells } from '../../src/run/sweep.js';
 import { aggregate } from '../../src/stats/aggregate.js';
+import { median } from '../../src/stats/spread.js';
 
 export const FIXTURE_PUBLISH = ['none', 'single', 'batch:100', 'async:1000', 'tx:1'] as const;
 export const FIXTURE_DURABILITIES: readonly Durability[] = ['transient', 'persistent'];
@@ -35,7 +37,20 @@ export interface FixtureOptions {
   environment?: Environment | null;
   /** Seed of the repetition-to-repetition noise. */
   seed?: number;
+  /** The publish modes, durabilities and queue types of the matrix (default FIXTURE_PUBLISH x both x classic). */
+  publish?: readonly string[];
+  durabilities?: readonly Durability[];
+  queues?: readonly QueueType[];
+  /**
+   * Rate sweep (ackbench run --sweep): after each cell, the same cell paced at these fractions of its
+   * median throughput (src/run/sweep.ts). The broker keeps up to SWEEP_CAPACITY of the unpaced rate;
+   * latency climbs as the target nears it.
+   */
+  sweep?: readonly number[];
 }
+
+/** A paced cell achieves at most this share of its unpaced rate: pacing costs a little. */
+export const SWEEP_CAPACITY = 0.88;
 
 /** Typical figures on a small host: rates in msg/s, median latencies in µs; persistent is slower. */
 const PROFILES: Record<PublishKind, { rate: number; consumeShare: number; publishUs: number | null; e2eUs: number }> = {
@@ -88,13 +103,13 @@ const NO_COUNTS: IntegrityCounts = {
   unexpected: 0,
 };
 
-function fixtureCell(client: ClientName, durability: Durability, publish: string): Cell {
+function fixtureCell(client: ClientName, durability: Durability, publish: string, queue: QueueType = 'classic'): Cell {
   const rest: Omit<Cell, 'id'> = {
     client,
     durability,
     publish: parsePublishMode(publish),
     consume: { ack: 'manual', prefetch: 100, multiAck: 1 },
-    queue: 'classic',
+    queue,
     size: 1024,
     producers: 1,
     consumers: 1,
@@ -103,16 +118,25 @@ function fixtureCell(client: ClientName, durability: Durability, publish: string
   return { id: cellId(rest), ...rest };
 }
 
-function okResult(cell: Cell, repetition: number, random: () => number, options: FixtureOptions): CellResult {
+/** Of a paced cell: its target (msg/s, all producers) and the unpaced rate it was derived from. */
+interface Pace {
+  target: number;
+  unpaced: number;
+}
+
+function okResult(cell: Cell, repetition: number, random: () => number, options: FixtureOptions, pace?: Pace): CellResult {
   const profile = PROFILES[cell.publish.kind];
   const persistent = cell.durability === 'persistent';
   const jitter = () => 1 + (random() - 0.5) * 0.1;
   const rateFactor = (options.rateFactor ?? 1) * (persistent ? PERSISTENT_RATE : 1);
-  const latencyFactor = (options.latencyFactor ?? 1) * (persistent ? PERSISTENT_LATENCY : 1);
+  // Queueing delay grows steeply as a paced cell nears what the broker can take.
+  const load = pace ? Math.min(1, pace.target / (SWEEP_CAPACITY * pace.unpaced)) : 0;
+  const latencyFactor = (options.latencyFactor ?? 1) * (persistent ? PERSISTENT_LATENCY : 1) * (pace ? 0.2 + 0.8 * load ** 4 : 1);
   const confirms = cell.publish.kind !== 'none';
 
-  const sentPerS = profile.rate * rateFactor * jitter();
-  const consumedPerS = sentPerS * profile.consumeShare * jitter();
+  const paced = pace ? Math.min(pace.target * (1 + (random() - 0.5) * 0.01), SWEEP_CAPACITY * pace.unpaced * jitter()) : null;
+  const sentPerS = paced ?? profile.rate * rateFactor * jitter();
+  const consumedPerS = paced ?? sentPerS * profile.consumeShare * jitter();
   const confirmedPerS = confirms ? sentPerS * 0.995 : null;
   const sent = Math.round(sentPerS * SECONDS);
 
@@ -170,12 +194,27 @@ export function buildFixtureRun(options: FixtureOptions = {}): RunFile {
   const clients = options.clients ?? ['amqplib'];
   const random = prng(options.seed ?? 42);
   const cells: CellResult[] = [];
+  const publishModes = options.publish ?? FIXTURE_PUBLISH;
+  const durabilities = options.durabilities ?? FIXTURE_DURABILITIES;
+  const queues = options.queues ?? ['classic'];
   for (const client of clients) {
-    for (const durability of FIXTURE_DURABILITIES) {
-      for (const publish of FIXTURE_PUBLISH) {
-        const cell = fixtureCell(client, durability, publish);
-        for (let repetition = 1; repetition <= repetitions; repetition++) {
-          cells.push(okResult(cell, repetition, random, options));
+    for (const queue of queues) {
+      for (const durability of durabilities) {
+        for (const publish of publishModes) {
+          const cell = fixtureCell(client, durability, publish, queue);
+          const ofCell: CellResult[] = [];
+          for (let repetition = 1; repetition <= repetitions; repetition++) {
+            ofCell.push(okResult(cell, repetition, random, options));
+          }
+          cells.push(...ofCell);
+          if (options.sweep) {
+            const unpaced = median(ofCell.map((result) => result.rates.consumedPerS ?? result.rates.confirmedPerS ?? result.rates.sentPerS));
+            for (const pacedCell of sweepCells(cell, ofCell, [...options.sweep])) {
+              for (let repetition = 1; repetition <= repetitions; repetition++) {
+                cells.push(okResult(pacedCell, repetition, random, options, { target: pacedCell.rate! * pacedCell.producers, unpaced }));
+              }
+            }
+          }
         }
       }
     }
@@ -198,10 +237,10 @@ export function buildFixtureRun(options: FixtureOptions = {}): RunFile {
       name: options.name ?? 'quick',
       axes: {
         client: clients,
-        durability: [...FIXTURE_DURABILITIES],
-        publish: [...FIXTURE_PUBLISH, ...(options.failedReason !== undefined ? ['tx:10'] : [])],
+        durability: [...durabilities],
+        publish: [...publishModes, ...(options.failedReason !== undefined ? ['tx:10'] : [])],
         consume: ['manual:100:1'],
-        queue: ['classic'],
+        queue: [...queues],
         size: ['1024'],
         producers: ['1'],
         consumers: ['1'],

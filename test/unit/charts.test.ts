@@ -99,10 +99,10 @@ function assertUnits(rendered: RenderedChart, chart: string): void {
 describe('run charts', () => {
   const charts = runCharts(run);
 
-  it('builds the four charts of a plain run (docs/architecture.md#charts-and-the-report) from the fixture', () => {
+  it('builds the four charts of docs/architecture.md#charts-and-the-report and the price of each guarantee from a matrix', () => {
     assert.deepEqual(
       charts.map((chart) => chart.name),
-      ['throughput', 'latency', 'frontier', 'timeline'],
+      ['throughput', 'price', 'latency', 'frontier', 'timeline'],
     );
   });
 
@@ -255,7 +255,7 @@ describe('writeReport', () => {
     const runDir = await writeFixtureRun({ ...run, scenario: { ...run.scenario, name: HOSTILE }, complete: false });
     const output = await writeReport(runDir);
     assert.deepEqual(output.warnings, []);
-    assert.equal(output.charts.length, 4);
+    assert.equal(output.charts.length, 5);
     const files = await readdir(join(runDir, 'charts'));
     for (const chart of runCharts(run)) {
       for (const ext of ['vl.json', 'svg', 'png', 'csv']) assert.ok(files.includes(`${chart.name}.${ext}`), `${chart.name}.${ext}`);
