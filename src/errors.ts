@@ -1,6 +1,6 @@
 // Errors that end a command with a documented exit code (DESIGN.md section 7) and one clear line.
 
-export const EXIT = { ok: 0, checkFailed: 1, usage: 2, broker: 3 } as const;
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, broker: 3, internal: 4 } as const;
 
 /** Bad usage or a bad scenario: exit 2. The message is the whole line shown to the user. */
 export class UsageError extends Error {
@@ -12,7 +12,11 @@ export class BrokerError extends Error {
   readonly exitCode = EXIT.broker;
 }
 
+/**
+ * The exit code of an error that ended a command. An error of no known kind is a bug in ackbench:
+ * exit 4, never 1, which would read as a finding or a regression (a nightly would publish it as one).
+ */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError || err instanceof BrokerError) return err.exitCode;
-  return EXIT.checkFailed;
+  return EXIT.internal;
 }

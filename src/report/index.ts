@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkWritableDir } from '../run/out-path.js';
 import { writeChartFiles } from './chart-files.js';
 import { runCharts } from './charts.js';
 import { reportHtml, type ReportChart, type ReportLink } from './html.js';
@@ -32,6 +33,7 @@ const RUN_FILES: readonly ReportLink[] = [
 
 export async function writeReport(runDir: string): Promise<ReportOutput> {
   const run = await readRunFile(runDir);
+  checkWritableDir(runDir, 'report');
   const chartsDir = join(runDir, CHARTS_DIR);
   const charts: ReportChart[] = [];
   const warnings: string[] = [];

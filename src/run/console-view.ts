@@ -107,6 +107,8 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
     },
     finish(run, dir, problems) {
       process.stdout.write(`\n${resultTable(run)}\n`);
+      // Why a cell has no figures, right under the table (run.json and the report say it too).
+      for (const r of run.cells) if (r.status !== 'ok') process.stdout.write(`${r.status}: ${r.cell.id} r${r.repetition}: ${r.reason ?? 'no reason recorded'}\n`);
       process.stdout.write(`\nrates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound\n`);
       if (!run.complete) process.stdout.write('run incomplete: run.json has complete: false; continue with --resume\n');
       for (const p of problems) process.stdout.write(`problem: ${p}\n`);

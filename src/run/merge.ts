@@ -28,6 +28,7 @@ import { aggregate } from '../stats/aggregate.js';
 import { cellResultFrom, measuredWindow, type MeasuredWindow } from './cell-result.js';
 import { notRunResult } from './cell-runner.js';
 import type { CellResult, LatencyInterval, RunFile, TimelinePoint } from './result.js';
+import { prepareOutputDir } from './out-path.js';
 import { writeRunFiles, writeRunReport } from './run-dir.js';
 import { problemsOf } from './run-scenario.js';
 import { bitsFileName, loadReports, type ShardBitsFile } from './shard.js';
@@ -165,6 +166,7 @@ export async function mergeShards(dirs: string[], options: MergeOptions): Promis
   const shards = await readShards(dirs);
   const dir = resolve(options.outDir);
   for (const s of shards) if (resolve(s.dir) === dir) throw new UsageError(`merge: --out ${options.outDir} is one of the shard directories`);
+  prepareOutputDir(dir);
   const first = shards[0].run;
   const count = first.shard.count;
   const sameClock = shards.every((s) => s.run.shard.clock === first.shard.clock);

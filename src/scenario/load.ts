@@ -160,13 +160,17 @@ export function loadScenario(path: string | null, overrides: ScenarioOverrides =
  */
 export function scenarioOfRun(dir: string): Scenario {
   const file = join(dir, 'run.json');
-  let stored: { scenario?: { name: string; axes: Record<string, string[]>; window: RunWindow } };
+  let stored: { scenario?: { name: string; axes: Record<string, string[]>; window: RunWindow; faults?: unknown[] }; shard?: unknown; merged?: unknown };
   try {
     stored = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`--resume ${dir}: cannot read run.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (!stored.scenario?.axes || !stored.scenario.window) throw new UsageError(`--resume ${dir}: run.json holds no scenario`);
+  if (!stored?.scenario?.axes || !stored.scenario.window || !Object.values(stored.scenario.axes).every(Array.isArray)) throw new UsageError(`--resume ${dir}: run.json holds no scenario`);
+  // `run --resume` would run the cells of these as something else: plain cells, or on one agent.
+  if (stored.scenario.faults) throw new UsageError(`--resume ${dir}: a faults run (ackbench faults) cannot be resumed; run it again with ackbench faults`);
+  if (stored.shard) throw new UsageError(`--resume ${dir}: a shard of a sharded run (--shard) cannot be resumed; run the shards again`);
+  if (stored.merged) throw new UsageError(`--resume ${dir}: a merged run (ackbench merge) cannot be resumed; run the shards again, then merge`);
   const axes = Object.fromEntries(Object.entries(stored.scenario.axes).map(([k, v]) => [k, v.join(',')]));
   const scenario = loadScenario(null, { axes });
   return { ...scenario, name: stored.scenario.name, window: stored.scenario.window };
