@@ -30,7 +30,8 @@ export function parseBrokerUrl(url: string, source = '--url'): URL {
  */
 export function resolveBrokerUrl(given: string | undefined | null, scenarioUrl: string | undefined | null): string {
   const env = process.env.AMQP_URL;
-  const [url, source] = given ? [given, '--url'] : scenarioUrl ? [scenarioUrl, 'scenario url'] : env ? [env, 'AMQP_URL'] : [DEFAULT_URL, 'default URL'];
+  // An empty --url or url: is a mistake to name, not a reason to fall back to the next source.
+  const [url, source] = given != null ? [given, '--url'] : scenarioUrl != null ? [scenarioUrl, 'scenario url'] : env ? [env, 'AMQP_URL'] : [DEFAULT_URL, 'default URL'];
   parseBrokerUrl(url, source);
   return url;
 }

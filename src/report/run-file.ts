@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RunFile } from '../run/result.js';
+import { runFileShapeProblem } from './run-file-shape.js';
 
 export const RUN_FILE_NAME = 'run.json';
 
@@ -32,9 +33,7 @@ export async function readRunFile(runDir: string): Promise<RunFile> {
   if (format !== 'ackbench-run/1') {
     throw new RunFileError(`${path}: not an ackbench run file (format ${JSON.stringify(format)}, expected "ackbench-run/1")`);
   }
-  const run = parsed as RunFile;
-  if (!Array.isArray(run.cells) || !Array.isArray(run.aggregates)) {
-    throw new RunFileError(`${path}: cells and aggregates must be arrays`);
-  }
-  return run;
+  const problem = runFileShapeProblem(parsed);
+  if (problem) throw new RunFileError(`${path}: not a run ackbench can read: ${problem}`);
+  return parsed as RunFile;
 }
