@@ -3,7 +3,7 @@
 // programmatic API so the CLI and `import { runScenario } from 'ackbench'` give the same figures.
 
 // First: a Ctrl-C while the other modules load already ends with a line that says so (interrupt.ts).
-import { interruptedExitCode, interruptible, setStage } from './interrupt.js';
+import { interruptedBy, interruptedExitCode, interruptible, setStage } from './interrupt.js';
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, exitCodeOf, UsageError } from './errors.js';
@@ -338,6 +338,13 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+    // A wait cut short by Ctrl-C ends as an interrupt, whatever error the wait gave up with.
+    const signal = interruptedBy();
+    if (signal && !(err instanceof UsageError)) {
+      console.error(`ackbench: ${signal}: stopped (${maskCredentials(message)})`);
+      process.exitCode = interruptedExitCode();
+      return;
+    }
     process.exitCode = exitCodeOf(err);
     // An error of no known kind is a bug: said so, still on one line, with exit 4 (errors.ts).
     const prefix = process.exitCode === EXIT.internal ? 'internal error (a bug in ackbench, please report it): ' : '';

@@ -77,6 +77,11 @@ export function interruptible(note: (line: string) => void, what: string): { con
   };
 }
 
+/** The first signal this process received, or null. */
+export function interruptedBy(): HandledSignal | null {
+  return first;
+}
+
 /** The exit code of a command ended by a signal: 130 (SIGINT) or 143 (SIGTERM). */
 export function interruptedExitCode(): number {
   return SIGNAL_EXIT_CODES[first ?? 'SIGINT'];

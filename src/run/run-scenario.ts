@@ -105,7 +105,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       clocks = await bus.join((options.shard.joinTimeoutSeconds ?? 120) * 1000, options.signal);
     } catch (err) {
       await bus.close();
-      throw err;
+      // A peer that never joined is a setup problem (exit 2), not a finding; an interrupt is the caller's.
+      if (err instanceof UsageError || options.signal?.aborted) throw err;
+      throw new UsageError(`--shard: ${(err as Error).message}; start the other agents with the same scenario, --shard I/${shard.count} and --shard-group`);
     }
   }
 
