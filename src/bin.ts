@@ -3,5 +3,6 @@
 // load: the CLI's modules take a few hundred milliseconds to load, and a Ctrl-C in that time must still
 // end with a line that says what happened (interrupt.ts), not a silent exit.
 import './interrupt.js';
+import './last-resort.js';
 
 await import('./cli.js');
