@@ -6,7 +6,8 @@
 import { interruptedBy, interruptedExitCode, interruptible, setStage } from './interrupt.js';
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT, exitCodeOf, UsageError } from './errors.js';
+import { errorLine, EXIT, exitCodeOf, UsageError } from './errors.js';
+import { writeErrorDetail } from './last-resort.js';
 import { DEFAULT_URL, maskCredentials, resolveBrokerUrl } from './broker/url.js';
 import { loadScenario, scenarioOfRun, type ScenarioOverrides } from './scenario/load.js';
 import { refuseFaultsInRun } from './scenario/faults.js';
@@ -346,9 +347,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     process.exitCode = exitCodeOf(err);
-    // An error of no known kind is a bug: said so, still on one line, with exit 4 (errors.ts).
-    const prefix = process.exitCode === EXIT.internal ? 'internal error (a bug in ackbench, please report it): ' : '';
-    console.error(`ackbench: ${prefix}${maskCredentials(message)}`);
+    // One line; an error of no known kind is a bug, said so, with exit 4 (errors.ts).
+    console.error(`ackbench: ${maskCredentials(errorLine(err, writeErrorDetail))}`);
   }
 }
 

@@ -19,11 +19,18 @@ export class UsageError extends Error {
   }
 }
 
-/** The broker is unreachable or refused us: exit 3. */
+/**
+ * The broker is unreachable or refused us: exit 3. A message of several lines (a private node's
+ * verdict, then its log tail) keeps the first as the message and the rest as `detail`, which the CLI
+ * writes to a file and names, so the error stays one line.
+ */
 export class BrokerError extends Error {
   readonly exitCode = EXIT.broker;
+  readonly detail: string | undefined;
   constructor(message: string) {
-    super(escapeControls(message));
+    const newline = message.indexOf('\n');
+    super(escapeControls(newline < 0 ? message : message.slice(0, newline)));
+    this.detail = newline < 0 ? undefined : message.slice(newline + 1);
   }
 }
 
@@ -34,4 +41,13 @@ export class BrokerError extends Error {
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError || err instanceof BrokerError) return err.exitCode;
   return EXIT.internal;
+}
+
+/** The line for an error that ended a command: its message, with where its detail was written. */
+export function errorLine(err: unknown, writeDetail: (detail: string) => string | null): string {
+  const code = exitCodeOf(err);
+  const message = escapeControls(err instanceof Error ? err.message : String(err));
+  const prefix = code === EXIT.internal ? 'internal error (a bug in ackbench, please report it): ' : '';
+  const detail = err instanceof BrokerError && err.detail ? writeDetail(err.detail) : null;
+  return `${prefix}${message}${detail ? ` (details: ${detail})` : ''}`;
 }

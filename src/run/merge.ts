@@ -91,8 +91,13 @@ async function readShards(dirs: string[]): Promise<Shard[]> {
 function readBits(shard: Shard, cellId: string, repetition: number): ShardBitsFile {
   const path = join(shard.dir, 'bits', bitsFileName(cellId, repetition));
   if (!existsSync(path)) throw new UsageError(`merge: ${path} is missing: the repetition cannot be merged exactly without its bitsets`);
-  const file = JSON.parse(readFileSync(path, 'utf8')) as ShardBitsFile;
-  if (file.format !== 'ackbench-bits/1') throw new UsageError(`merge: ${path}: not an ackbench bits file`);
+  let file: ShardBitsFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as ShardBitsFile;
+  } catch (err) {
+    throw new UsageError(`merge: ${path}: cannot read it as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (file?.format !== 'ackbench-bits/1') throw new UsageError(`merge: ${path}: not an ackbench bits file`);
   return file;
 }
 
