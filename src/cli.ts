@@ -16,7 +16,7 @@ import { runScenario } from './run/run-scenario.js';
 import { createConsoleView, type ConsoleView } from './run/console-view.js';
 import { prepareOutputDir } from './run/out-path.js';
 import { DEFAULT_SWEEP } from './run/sweep.js';
-import { parseShard } from './run/shard.js';
+import { defaultGroup, parseShard } from './run/shard.js';
 import { BROKER_KINDS, provisionBroker, type BrokerKind, type ProvisionedBroker } from './broker/provision.js';
 
 const version: string = createRequire(import.meta.url)('../../package.json').version;
@@ -184,6 +184,8 @@ function brokerLine(kind: BrokerKind, broker: ProvisionedBroker, probed: string 
 async function runOnUrl(scenario: Scenario, flags: RunFlags, view: ConsoleView, plan: { sweep?: number[]; shard?: ShardPlan }): Promise<number> {
   const resumeDir = flags.resume;
   const { controller, dispose } = interruptible(view.note, 'stopping after in-flight confirms; run.json keeps every finished cell');
+  // Until every agent is there, nothing else is printed: say what the wait is.
+  if (plan.shard) view.note(`shard ${plan.shard.index}/${plan.shard.count}: waiting up to 120 s for the other agents of group '${plan.shard.group ?? defaultGroup(scenario.name, plan.shard.count)}' to join`);
   try {
     const outcome = await runScenario(scenario, {
       outDir: resumeDir ?? flags.out,
