@@ -93,7 +93,7 @@ function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep'>): ScenarioOverrid
 async function faultsCommand(scenarioPath: string | undefined, flags: FaultFlags): Promise<number> {
   const { runFaultScenario } = await import('./run/run-faults.js');
   const scenario = loadScenario(scenarioPath ?? null, { ...overridesOf(flags), faults: flags.fault });
-  prepareOutputDir(flags.out ?? 'results');
+  prepareOutputDir(flags.out ?? 'results', flags.out ? '--out' : 'output directory');
   if (flags.nodes !== undefined) {
     if (flags.nodes !== 1 && flags.nodes !== 3) throw new UsageError(`--nodes: must be 1 (a private node) or 3 (a private cluster), got ${flags.nodes}`);
     scenario.nodes = flags.nodes;
@@ -155,7 +155,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   refuseFaultsInRun(scenario, scenarioPath);
   const plan = { sweep: parseSweep(flags.sweep), shard: shardOf(flags) };
   const url = kind === 'url' || kind === 'auto' ? resolveBrokerUrl(flags.url, scenario.url) : undefined;
-  if (!resumeDir) prepareOutputDir(flags.out ?? 'results');
+  if (!resumeDir) prepareOutputDir(flags.out ?? 'results', flags.out ? '--out' : 'output directory');
   const view = createConsoleView({ json: Boolean(flags.json) });
   if (kind === 'url') return runOnUrl(scenario, { ...flags, url }, view, plan);
   // A broker of our own: started first, removed at the end, on error, and on Ctrl-C (a signal while
@@ -279,7 +279,9 @@ export function buildProgram(): Command {
     .action(async (dir: string) => {
       setStage(`writing the report of ${dir}`);
       const { writeReport } = await import('./report/index.js');
-      const { html } = await writeReport(dir);
+      const { html } = await writeReport(dir).catch((err: unknown) => {
+        throw err instanceof UsageError && !err.message.startsWith('report ') ? new UsageError(`report: ${err.message}`) : err;
+      });
       console.log(`report: ${html}`);
     });
 

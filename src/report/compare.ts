@@ -41,7 +41,9 @@ export async function writeComparison(
     readRunFile(dir).catch((err: unknown) => {
       throw err instanceof UsageError ? new UsageError(`compare: ${which} ${err.message}`) : err;
     });
-  const [base, candidate] = await Promise.all([read(baseDir, 'baseline'), read(candDir, 'candidate')]);
+  // One after the other: when both are bad, the error names the baseline, every time.
+  const base = await read(baseDir, 'baseline');
+  const candidate = await read(candDir, 'candidate');
   const comparison = compareRuns(base, candidate, { thresholdPct });
   const markdown = comparisonMarkdown(comparison, base, candidate);
   if (opts.outDir) {

@@ -19,7 +19,7 @@ export function makeRunId(name: string): string {
 
 /** The run's directory, outDir or else results/<run-id>, created and checked writable (out-path.ts). */
 export function prepareRunDir(outDir: string | undefined, runId: string): string {
-  return prepareOutputDir(outDir ?? join('results', runId));
+  return prepareOutputDir(outDir ?? join('results', runId), outDir ? '--out' : 'output directory');
 }
 
 /** A run.json that has no cell yet and is not complete. */
