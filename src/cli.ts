@@ -2,15 +2,21 @@
 // The ackbench command line (docs/architecture.md#contracts). Parsing with commander; all work is done by the
 // programmatic API so the CLI and `import { runScenario } from 'ackbench'` give the same figures.
 
+// First: a Ctrl-C while the other modules load already ends with a line that says so (interrupt.ts).
+import { interruptedBy, interruptedExitCode, interruptible, setStage } from './interrupt.js';
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT, exitCodeOf, UsageError } from './errors.js';
-import { maskCredentials } from './broker/url.js';
+import { errorLine, EXIT, exitCodeOf, UsageError } from './errors.js';
+import { writeErrorDetail } from './last-resort.js';
+import { DEFAULT_URL, maskCredentials, resolveBrokerUrl } from './broker/url.js';
 import { loadScenario, scenarioOfRun, type ScenarioOverrides } from './scenario/load.js';
+import { refuseFaultsInRun } from './scenario/faults.js';
+import type { Scenario } from './scenario/types.js';
 import { runScenario } from './run/run-scenario.js';
-import { createConsoleView } from './run/console-view.js';
+import { createConsoleView, type ConsoleView } from './run/console-view.js';
+import { prepareOutputDir } from './run/out-path.js';
 import { DEFAULT_SWEEP } from './run/sweep.js';
-import { parseShard } from './run/shard.js';
+import { defaultGroup, parseShard } from './run/shard.js';
 import { BROKER_KINDS, provisionBroker, type BrokerKind, type ProvisionedBroker } from './broker/provision.js';
 
 const version: string = createRequire(import.meta.url)('../../package.json').version;
@@ -84,31 +90,10 @@ function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep'>): ScenarioOverrid
   };
 }
 
-/** SIGINT / SIGTERM: the first aborts (the run winds down and cleans up), the second exits at once. */
-function interruptible(note: (line: string) => void, what: string): { controller: AbortController; dispose: () => void } {
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    // Exiting runs the exit hooks: a private broker is killed and its files removed even then.
-    if (signals > 1) process.exit(130);
-    note(`${sig}: ${what} (again to exit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    controller,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
-
 async function faultsCommand(scenarioPath: string | undefined, flags: FaultFlags): Promise<number> {
   const { runFaultScenario } = await import('./run/run-faults.js');
   const scenario = loadScenario(scenarioPath ?? null, { ...overridesOf(flags), faults: flags.fault });
+  prepareOutputDir(flags.out ?? 'results', flags.out ? '--out' : 'output directory');
   if (flags.nodes !== undefined) {
     if (flags.nodes !== 1 && flags.nodes !== 3) throw new UsageError(`--nodes: must be 1 (a private node) or 3 (a private cluster), got ${flags.nodes}`);
     scenario.nodes = flags.nodes;
@@ -131,7 +116,7 @@ async function faultsCommand(scenarioPath: string | undefined, flags: FaultFlags
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'finding', message: finding })}\n`);
       else process.stdout.write(`finding: ${finding}\n`);
     }
-    if (controller.signal.aborted) return 130;
+    if (controller.signal.aborted) return interruptedExitCode();
     return outcome.problems.length || !outcome.run.complete ? EXIT.checkFailed : EXIT.ok;
   } finally {
     dispose();
@@ -139,7 +124,9 @@ async function faultsCommand(scenarioPath: string | undefined, flags: FaultFlags
 }
 
 /** --shard I/N [--shard-group NAME]: this agent's share of a run split over N agents. */
-function shardOf(flags: RunFlags): { index: number; count: number; group?: string } | undefined {
+type ShardPlan = { index: number; count: number; group?: string };
+
+function shardOf(flags: RunFlags): ShardPlan | undefined {
   if (flags.shard === undefined) {
     if (flags.shardGroup !== undefined) throw new UsageError('--shard-group: only with --shard I/N');
     return undefined;
@@ -160,39 +147,62 @@ function parseSweep(value: string | true | undefined): number[] | undefined {
 
 async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
   const kind = brokerKind(flags.broker, 'url');
-  if (kind === 'url') return runOnUrl(scenarioPath, flags);
-  // A broker of our own: started first, removed at the end, on error, and on Ctrl-C (the second one
-  // exits at once, and the private node's exit hook removes it then).
+  // Every input is checked before a broker is started or contacted: scenario, flags, URL, output directory.
+  const resumeDir = flags.resume;
+  if (resumeDir && flags.out) throw new UsageError(`--out: not with --resume, which writes into the run directory it continues (${resumeDir})`);
+  // A resumed run continues the scenario stored in its run.json unless a scenario file is given.
+  const scenario = resumeDir && !scenarioPath ? scenarioOfRun(resumeDir) : loadScenario(scenarioPath ?? null, overridesOf(flags));
+  refuseFaultsInRun(scenario, scenarioPath);
+  const plan = { sweep: parseSweep(flags.sweep), shard: shardOf(flags) };
+  const url = kind === 'url' || kind === 'auto' ? resolveBrokerUrl(flags.url, scenario.url) : undefined;
+  if (!resumeDir) prepareOutputDir(flags.out ?? 'results', flags.out ? '--out' : 'output directory');
+  const view = createConsoleView({ json: Boolean(flags.json) });
+  if (kind === 'url') return runOnUrl(scenario, { ...flags, url }, view, plan);
+  // A broker of our own: started first, removed at the end, on error, and on Ctrl-C (a signal while
+  // it starts or stops exits at once, and the private node's exit hook removes it then).
   let broker: ProvisionedBroker | null = null;
   try {
-    broker = await provisionBroker(kind, flags.url ?? process.env.AMQP_URL);
-    return await runOnUrl(scenarioPath, { ...flags, url: broker.url });
+    setStage(kind === 'auto' ? `looking for a broker (--broker auto)` : `starting a broker (--broker ${kind})`);
+    broker = await provisionBroker(kind, url);
+    view.note(brokerLine(kind, broker, url));
+    return await runOnUrl(scenario, { ...flags, url: broker.url }, view, plan);
   } finally {
+    setStage('removing the broker ackbench started');
     await broker?.release();
   }
 }
 
-async function runOnUrl(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
+/** Which broker a run uses, and for auto why: the line printed before the run starts. */
+function brokerLine(kind: BrokerKind, broker: ProvisionedBroker, probed: string | undefined): string {
+  const at = maskCredentials(broker.url);
+  const why = kind === 'auto' && broker.kind !== 'url' ? ` (--broker auto: nothing answered at ${maskCredentials(probed ?? DEFAULT_URL)})` : '';
+  if (broker.kind === 'local') return `broker: a private node of the installed rabbitmq-server at ${at}, removed at the end${why}`;
+  if (broker.kind === 'docker') return `broker: a docker container at ${at}, removed at the end${why}`;
+  return `broker: ${at}${kind === 'auto' ? ' (--broker auto: it answered)' : ''}`;
+}
+
+async function runOnUrl(scenario: Scenario, flags: RunFlags, view: ConsoleView, plan: { sweep?: number[]; shard?: ShardPlan }): Promise<number> {
   const resumeDir = flags.resume;
-  // A resumed run continues the scenario stored in its run.json unless a scenario file is given.
-  const scenario = resumeDir && !scenarioPath ? scenarioOfRun(resumeDir) : loadScenario(scenarioPath ?? null, overridesOf(flags));
-  const view = createConsoleView({ json: Boolean(flags.json) });
-  // Not disposed: the handlers stay for the rest of the process, so a Ctrl-C while runCommand releases
-  // a private broker still goes through them (the second exits, and the node's exit hook removes it).
-  const { controller } = interruptible(view.note, 'stopping after in-flight confirms; run.json keeps every finished cell');
-  const outcome = await runScenario(scenario, {
-    outDir: resumeDir ?? flags.out,
-    resume: Boolean(resumeDir),
-    url: flags.url,
-    onEvent: view.event,
-    signal: controller.signal,
-    report: flags.report,
-    sweep: parseSweep(flags.sweep),
-    shard: shardOf(flags),
-  });
-  view.finish(outcome.run, outcome.dir, outcome.problems);
-  if (!outcome.run.complete) return controller.signal.aborted ? 130 : EXIT.checkFailed;
-  return outcome.problems.length ? EXIT.checkFailed : EXIT.ok;
+  const { controller, dispose } = interruptible(view.note, 'stopping after in-flight confirms; run.json keeps every finished cell');
+  // Until every agent is there, nothing else is printed: say what the wait is.
+  if (plan.shard) view.note(`shard ${plan.shard.index}/${plan.shard.count}: waiting up to 120 s for the other agents of group '${plan.shard.group ?? defaultGroup(scenario.name, plan.shard.count)}' to join`);
+  try {
+    const outcome = await runScenario(scenario, {
+      outDir: resumeDir ?? flags.out,
+      resume: Boolean(resumeDir),
+      url: flags.url,
+      onEvent: view.event,
+      signal: controller.signal,
+      report: flags.report,
+      sweep: plan.sweep,
+      shard: plan.shard,
+    });
+    view.finish(outcome.run, outcome.dir, outcome.problems);
+    if (!outcome.run.complete) return controller.signal.aborted ? interruptedExitCode() : EXIT.checkFailed;
+    return outcome.problems.length ? EXIT.checkFailed : EXIT.ok;
+  } finally {
+    dispose();
+  }
 }
 
 /**
@@ -267,8 +277,11 @@ export function buildProgram(): Command {
     .description('write the charts and index.html of a run directory')
     .argument('<dir>', 'a run directory holding run.json')
     .action(async (dir: string) => {
+      setStage(`writing the report of ${dir}`);
       const { writeReport } = await import('./report/index.js');
-      const { html } = await writeReport(dir);
+      const { html } = await writeReport(dir).catch((err: unknown) => {
+        throw err instanceof UsageError && !err.message.startsWith('report ') ? new UsageError(`report: ${err.message}`) : err;
+      });
       console.log(`report: ${html}`);
     });
 
@@ -280,6 +293,7 @@ export function buildProgram(): Command {
     .option('--threshold <pct>', 'regression threshold in percent', number('--threshold'), 10)
     .option('--out <dir>', 'also write the comparison chart and Markdown here')
     .action(async (baseline: string, candidate: string, flags: { threshold: number; out?: string }) => {
+      setStage(`comparing ${candidate} with ${baseline}`);
       const { writeComparison } = await import('./report/compare.js');
       const result = await writeComparison(baseline, candidate, { thresholdPct: flags.threshold, outDir: flags.out });
       process.stdout.write(result.markdown);
@@ -293,6 +307,7 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'directory of the merged run')
     .addOption(new Option('--no-report', 'skip the HTML report and charts'))
     .action(async (dirs: string[], flags: { out: string; report: boolean }) => {
+      setStage(`merging into ${flags.out}`);
       const { mergeShards } = await import('./run/merge.js');
       const outcome = await mergeShards(dirs, { outDir: flags.out, report: flags.report });
       const { tableWithNotes } = await import('./run/console-view.js');
@@ -307,6 +322,7 @@ export function buildProgram(): Command {
     .description('write an index of the runs under a results directory, with a trend chart')
     .argument('[dir]', 'results directory', 'results')
     .action(async (dir: string) => {
+      setStage(`writing the history of ${dir}`);
       const { writeHistory } = await import('./report/history.js');
       await writeHistory(dir);
       console.log(`history: ${dir}/index.html`);
@@ -328,9 +344,17 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.usage;
       return;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(`ackbench: ${maskCredentials(message)}`);
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+    // A wait cut short by Ctrl-C ends as an interrupt, whatever error the wait gave up with.
+    const signal = interruptedBy();
+    if (signal && !(err instanceof UsageError)) {
+      console.error(`ackbench: ${signal}: stopped (${maskCredentials(message)})`);
+      process.exitCode = interruptedExitCode();
+      return;
+    }
     process.exitCode = exitCodeOf(err);
+    // One line; an error of no known kind is a bug, said so, with exit 4 (errors.ts).
+    console.error(`ackbench: ${maskCredentials(errorLine(err, writeErrorDetail))}`);
   }
 }
 

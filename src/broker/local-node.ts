@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { amqplibAdapter } from '../clients/amqplib.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError, UsageError } from '../errors.js';
 import { trackForCleanup, trackedForCleanup, untrackForCleanup } from './cleanup.js';
 import type { FaultNode } from './fault-node.js';
 
@@ -588,6 +588,11 @@ class LocalRabbitNode implements LocalNode {
  * connections. Rejects with the tail of the node's log if it does not come up in time.
  */
 export async function startLocalNode(options: LocalNodeOptions = {}): Promise<LocalNode> {
+  // Passed on to the node: a bad one would only show as a crash deep in its boot log.
+  const epmd = process.env.ERL_EPMD_PORT;
+  if (epmd && !(/^\d+$/.test(epmd) && Number(epmd) >= 1 && Number(epmd) <= 65535)) throw new UsageError(`ERL_EPMD_PORT: '${epmd}' is not a port (1 to 65535)`);
+  const sbin = process.env.ACKBENCH_RABBITMQ_SBIN;
+  if (sbin && !existsSync(join(sbin, 'rabbitmq-server'))) throw new UsageError(`ACKBENCH_RABBITMQ_SBIN: no rabbitmq-server in ${sbin}`);
   const scripts = findRabbitmqScripts();
   if (!scripts) {
     throw new BrokerError('rabbitmq-server is not installed: cannot start a private node (Debian/Ubuntu: apt-get install rabbitmq-server; or use docker: npm run broker:up, and --url)');

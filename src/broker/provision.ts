@@ -74,8 +74,8 @@ async function docker(engineAnswered = false): Promise<ProvisionedBroker> {
 
 /** What auto looks at, in its order; injectable so each outcome can be tested without its setup. */
 export interface AutoProbes {
-  /** Whether a broker answers at DEFAULT_URL (within AUTO_PROBE_TIMEOUT_MS). */
-  defaultUrlAnswers(): Promise<boolean>;
+  /** Whether a broker answers at url (the given one, else DEFAULT_URL) within AUTO_PROBE_TIMEOUT_MS. */
+  urlAnswers(url: string): Promise<boolean>;
   /** Whether rabbitmq-server is installed, so a private node can be started. */
   rabbitmqServerInstalled(): boolean;
   /** Whether a docker engine answers `docker info`. */
@@ -83,14 +83,14 @@ export interface AutoProbes {
 }
 
 export const AUTO_PROBES: AutoProbes = {
-  defaultUrlAnswers: () => amqpReachable(DEFAULT_URL),
+  urlAnswers: (url) => amqpReachable(url),
   rabbitmqServerInstalled: () => findRabbitmqScripts() !== null,
   dockerAnswers,
 };
 
-/** What auto picks without a given URL: the first that is available, in the order of docs/architecture.md#brokers-ackbench-owns. */
-export async function chooseAutoBroker(probes: AutoProbes = AUTO_PROBES): Promise<'url' | 'local' | 'docker' | null> {
-  if (await probes.defaultUrlAnswers()) return 'url';
+/** What auto picks: the first that is available, in the order of docs/architecture.md#brokers-ackbench-owns, starting with url (default DEFAULT_URL). */
+export async function chooseAutoBroker(probes: AutoProbes = AUTO_PROBES, url: string = DEFAULT_URL): Promise<'url' | 'local' | 'docker' | null> {
+  if (await probes.urlAnswers(url)) return 'url';
   if (probes.rabbitmqServerInstalled()) return 'local';
   if (await probes.dockerAnswers()) return 'docker';
   return null;
@@ -99,7 +99,7 @@ export async function chooseAutoBroker(probes: AutoProbes = AUTO_PROBES): Promis
 /**
  * url: the given URL (else the default), not probed here. local: a private node. docker: a container
  * started for the run (needs a docker engine; BrokerError, exit 3, without one). auto: the given
- * URL if any; else the default URL if it answers within 2 s; else a private node if rabbitmq-server
+ * URL (else the default one) if it answers within 2 s; else a private node if rabbitmq-server
  * is installed; else a container if a docker engine answers; else a BrokerError (exit 3) that says
  * how to get a broker.
  */
@@ -112,17 +112,17 @@ export async function provisionBroker(kind: BrokerKind, url?: string, options?: 
     case 'docker':
       return docker();
     case 'auto': {
-      if (url) return fromUrl(url);
-      switch (await chooseAutoBroker(probes)) {
+      const target = url ?? DEFAULT_URL;
+      switch (await chooseAutoBroker(probes, target)) {
         case 'url':
-          return fromUrl(DEFAULT_URL);
+          return fromUrl(target);
         case 'local':
           return local(options);
         case 'docker':
           return docker(true);
         case null:
           throw new BrokerError(
-            `no broker: nothing answers at ${maskCredentials(DEFAULT_URL)} within ${AUTO_PROBE_TIMEOUT_MS / 1000} s, rabbitmq-server is not installed and no docker engine answers \`docker info\`. ` +
+            `no broker: nothing answers at ${maskCredentials(target)} within ${AUTO_PROBE_TIMEOUT_MS / 1000} s, rabbitmq-server is not installed and no docker engine answers \`docker info\`. ` +
               'Get one: Debian/Ubuntu: apt-get install rabbitmq-server (ackbench then starts a private node itself); or start a docker engine (ackbench then starts a container); or pass --url.',
           );
       }

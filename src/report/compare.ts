@@ -1,7 +1,9 @@
 // `ackbench compare BASE CANDIDATE`: Markdown for CI, a chart when asked, and the exit code
 // (1 on a regression beyond the threshold, docs/architecture.md#exit-codes).
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { prepareOutputDir } from '../run/out-path.js';
 import { join } from 'node:path';
 import { compareRuns, type RunComparison } from '../stats/compare.js';
 import { writeChartFiles } from './chart-files.js';
@@ -33,11 +35,18 @@ export async function writeComparison(
   opts: ComparisonOptions = {},
 ): Promise<ComparisonOutput> {
   const thresholdPct = opts.thresholdPct ?? DEFAULT_THRESHOLD_PCT;
-  const [base, candidate] = await Promise.all([readRunFile(baseDir), readRunFile(candDir)]);
+  if (!(thresholdPct >= 0 && Number.isFinite(thresholdPct))) throw new UsageError(`--threshold: must be a percentage of at least 0, got ${thresholdPct}`);
+  if (opts.outDir) prepareOutputDir(opts.outDir);
+  const read = (dir: string, which: string) =>
+    readRunFile(dir).catch((err: unknown) => {
+      throw err instanceof UsageError ? new UsageError(`compare: ${which} ${err.message}`) : err;
+    });
+  // One after the other: when both are bad, the error names the baseline, every time.
+  const base = await read(baseDir, 'baseline');
+  const candidate = await read(candDir, 'candidate');
   const comparison = compareRuns(base, candidate, { thresholdPct });
   const markdown = comparisonMarkdown(comparison, base, candidate);
   if (opts.outDir) {
-    await mkdir(opts.outDir, { recursive: true });
     await writeFile(join(opts.outDir, `${COMPARISON_NAME}.md`), markdown);
     const rows = comparisonRows(comparison, comparisonLabeller(base, candidate));
     if (rows.length) await writeChartFiles(opts.outDir, COMPARISON_NAME, comparisonSpec(rows, thresholdPct), rows);

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkWritableDir } from '../run/out-path.js';
 import { writeChartFiles } from './chart-files.js';
 import { historyHtml, type HistoryRun } from './history-html.js';
 import { REPORT_FILE } from './index.js';
@@ -22,6 +23,7 @@ export interface HistoryOutput {
 }
 
 export async function writeHistory(resultsDir: string): Promise<HistoryOutput> {
+  checkWritableDir(resultsDir, 'history');
   const entries = await readdir(resultsDir, { withFileTypes: true });
   const runs: HistoryRun[] = [];
   const unreadable: Array<{ dir: string; error: string }> = [];

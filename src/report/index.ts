@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkWritableDir } from '../run/out-path.js';
 import { writeChartFiles } from './chart-files.js';
 import { runCharts } from './charts.js';
 import { reportHtml, type ReportChart, type ReportLink } from './html.js';
@@ -40,6 +41,7 @@ export interface ReportOptions {
 
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<ReportOutput> {
   const run = await readRunFile(runDir);
+  checkWritableDir(runDir, 'report');
   const chartsDir = join(runDir, CHARTS_DIR);
   const charts: ReportChart[] = [];
   const warnings: string[] = [];

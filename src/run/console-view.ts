@@ -111,6 +111,8 @@ export function tableWithNotes(run: RunFile): string {
     '',
     ...(run.shard ? [`${shardLabel(run.shard)}: this shard's own figures (combine the shards with ackbench merge)`] : []),
     resultTable(run),
+    // Why a cell has no figures, right under the table (run.json and the report say it too).
+    ...run.cells.filter((r) => r.status !== 'ok').map((r) => `${r.status}: ${r.cell.id} r${r.repetition}: ${r.reason ?? 'no reason recorded'}`),
     '',
     "rates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound",
     ...tableNotes(run).map((line) => `note: ${line}`),

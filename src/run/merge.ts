@@ -28,6 +28,7 @@ import { aggregate } from '../stats/aggregate.js';
 import { cellResultFrom, measuredWindow, type MeasuredWindow } from './cell-result.js';
 import { notRunResult } from './cell-runner.js';
 import type { CellResult, LatencyInterval, RunFile, TimelinePoint } from './result.js';
+import { prepareOutputDir } from './out-path.js';
 import { writeRunFiles, writeRunReport } from './run-dir.js';
 import { sumBehindSchedule } from './behind-schedule.js';
 import { problemsOf } from './run-scenario.js';
@@ -91,8 +92,13 @@ async function readShards(dirs: string[]): Promise<Shard[]> {
 function readBits(shard: Shard, cellId: string, repetition: number): ShardBitsFile {
   const path = join(shard.dir, 'bits', bitsFileName(cellId, repetition));
   if (!existsSync(path)) throw new UsageError(`merge: ${path} is missing: the repetition cannot be merged exactly without its bitsets`);
-  const file = JSON.parse(readFileSync(path, 'utf8')) as ShardBitsFile;
-  if (file.format !== 'ackbench-bits/1') throw new UsageError(`merge: ${path}: not an ackbench bits file`);
+  let file: ShardBitsFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as ShardBitsFile;
+  } catch (err) {
+    throw new UsageError(`merge: ${path}: cannot read it as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (file?.format !== 'ackbench-bits/1') throw new UsageError(`merge: ${path}: not an ackbench bits file`);
   return file;
 }
 
@@ -169,6 +175,7 @@ export async function mergeShards(dirs: string[], options: MergeOptions): Promis
   const shards = await readShards(dirs);
   const dir = resolve(options.outDir);
   for (const s of shards) if (resolve(s.dir) === dir) throw new UsageError(`merge: --out ${options.outDir} is one of the shard directories`);
+  prepareOutputDir(dir);
   const first = shards[0].run;
   const count = first.shard.count;
   const sameClock = shards.every((s) => s.run.shard.clock === first.shard.clock);

@@ -2,13 +2,12 @@
 // `merge`: the run id, the check that the directory can be written before anything is measured, and
 // run.json / summary.csv / timeline.csv rewritten atomically after each cell and at the end.
 
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
 import { summaryCsv, timelineCsv, writeHistogramFiles } from '../report/csv.js';
 import { aggregate } from '../stats/aggregate.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { prepareOutputDir } from './out-path.js';
 import type { Environment, RunFile } from './result.js';
 
 const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
@@ -21,24 +20,9 @@ export function makeRunId(name: string): string {
   return `${stamp}-${name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}`;
 }
 
-/** Fails before anything is measured if the directory cannot be created or written. */
-function ensureWritable(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    const probe = join(dir, `.write-test-${process.pid}`);
-    writeFileSync(probe, '');
-    rmSync(probe);
-  } catch (err) {
-    throw new UsageError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-}
-
-/** The run's directory, outDir or else results/<run-id>, created and checked writable. */
+/** The run's directory, outDir or else results/<run-id>, created and checked writable (out-path.ts). */
 export function prepareRunDir(outDir: string | undefined, runId: string): string {
-  const dir = resolve(outDir ?? join(DEFAULT_RESULTS_DIR, runId));
-  ensureWritable(dir);
-  return dir;
+  return prepareOutputDir(outDir ?? join(DEFAULT_RESULTS_DIR, runId), outDir ? '--out' : 'output directory');
 }
 
 /** A run.json that has no cell yet and is not complete. */

@@ -117,7 +117,7 @@ async function brokerPlan(options: FaultScenarioOptions, scenario: Scenario): Pr
   }
   if (kind !== 'auto' || (scenario.nodes ?? 1) > 1) return { kind: 'local' };
   // run's auto order without its first step: faults never use a broker they did not start.
-  const choice = await chooseAutoBroker({ ...AUTO_PROBES, defaultUrlAnswers: async () => false });
+  const choice = await chooseAutoBroker({ ...AUTO_PROBES, urlAnswers: async () => false });
   if (choice === 'local' || choice === 'docker') return { kind: choice };
   throw new BrokerError(
     '--broker auto: rabbitmq-server is not installed and no docker engine answers `docker info`; install rabbitmq-server (Debian/Ubuntu: apt-get install rabbitmq-server) or start a docker engine',

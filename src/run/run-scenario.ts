@@ -4,9 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { DEFAULT_URL, maskCredentials, parseBrokerUrl } from '../broker/url.js';
+import { maskCredentials, resolveBrokerUrl } from '../broker/url.js';
 import { probeEnvironment } from '../broker/environment.js';
 import { aggregate } from '../stats/aggregate.js';
+import { refuseFaultsInRun } from '../scenario/faults.js';
 import type { Scenario } from '../scenario/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { runCellRepetition, type Progress } from './cell-runner.js';
@@ -71,8 +72,8 @@ export function problemsOf(results: CellResult[]): string[] {
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
-  const url = options.url ?? scenario.url ?? process.env.AMQP_URL ?? DEFAULT_URL;
-  parseBrokerUrl(url);
+  refuseFaultsInRun(scenario);
+  const url = resolveBrokerUrl(options.url, scenario.url);
   const emit = options.onEvent ?? (() => undefined);
 
   let previous: RunFile | null = null;
@@ -80,7 +81,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (!options.outDir) throw new UsageError('--resume: give the run directory to continue');
     const file = join(options.outDir, 'run.json');
     if (!existsSync(file)) throw new UsageError(`--resume ${options.outDir}: no run.json there`);
-    previous = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
+    try {
+      previous = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
+    } catch (err) {
+      throw new UsageError(`--resume ${options.outDir}: cannot read run.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    if (previous?.format !== 'ackbench-run/1' || !Array.isArray(previous.cells)) throw new UsageError(`--resume ${options.outDir}: run.json is not an ackbench run file`);
   }
   if (options.shard && options.resume) throw new UsageError('--resume cannot continue a sharded run (--shard): run the shards again');
   if (options.shard && options.sweep?.length) throw new UsageError('--sweep cannot be combined with --shard: each agent would derive different paced cells');
@@ -99,7 +105,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       clocks = await bus.join((options.shard.joinTimeoutSeconds ?? 120) * 1000, options.signal);
     } catch (err) {
       await bus.close();
-      throw err;
+      // A peer that never joined is a setup problem (exit 2), not a finding; an interrupt is the caller's.
+      if (err instanceof UsageError || options.signal?.aborted) throw err;
+      throw new UsageError(`--shard: ${(err as Error).message}; start the other agents with the same scenario, --shard I/${shard.count} and --shard-group`);
     }
   }
 

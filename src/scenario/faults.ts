@@ -5,7 +5,8 @@
 // default, stop, is not spelled).
 
 import { consumeLabel, parseConsumeMode, parsePublishMode, publishLabel } from './modes.js';
-import { FAULT_AFTER, FAULT_KINDS, type Cell, type FaultAfter, type FaultKind, type ScenarioFault } from './types.js';
+import { UsageError } from '../errors.js';
+import { FAULT_AFTER, FAULT_KINDS, type Cell, type FaultAfter, type FaultKind, type Scenario, type ScenarioFault } from './types.js';
 import { cellId, channelsOf } from './matrix.js';
 
 export const FAULT_SPELLING = `${FAULT_KINDS.join(' | ')}, optionally @N (messages sent) or @Ss (seconds), then optionally :continue (clients reconnect and go on) or :stop, e.g. kill9@2500:continue`;
@@ -101,4 +102,17 @@ export function faultCell(cell: Cell, fault: ScenarioFault): Cell {
 export function withoutFault(cell: Cell): Cell {
   const { id: _id, fault: _fault, ...axes } = cell;
   return { id: cellId(axes), ...axes };
+}
+
+/**
+ * `run` refuses a scenario that has `faults:` (UsageError, exit 2): it would run the cells without
+ * them, a run that looks fine and tests nothing of what the file asks. `source` names the scenario
+ * (its file, when there is one), as the user would type it to `ackbench faults`.
+ */
+export function refuseFaultsInRun(scenario: Pick<Scenario, 'name' | 'faults'>, source?: string): void {
+  if (!scenario.faults?.length) return;
+  const spelled = scenario.faults.map(faultLabel).join(', ');
+  throw new UsageError(
+    `scenario ${source ?? scenario.name}: has faults: (${spelled}), which \`run\` does not inject; run it with \`ackbench faults${source ? ` ${source}` : ''}\`, or remove faults: for a run without them`,
+  );
 }

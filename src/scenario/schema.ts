@@ -8,8 +8,18 @@ import { CLIENTS, DURABILITIES, FAULT_AFTER, FAULT_KINDS, QUEUE_TYPES } from './
 /** RabbitMQ 4's default max_message_size; larger bodies are refused by the broker. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+/** The message header's sequence number is 32 bits (measure/header.ts): warm-up and measured messages of a producer fit in it. */
+export const MAX_MESSAGES = 2 ** 32 - 1;
+/** Node's timers hold at most 2^31 - 1 ms (about 24.8 days); a longer wait would fire at once. */
+export const MAX_SECONDS = 2_000_000;
+/** The header's producer number is 16 bits; consumers are capped alike (a connection each). */
+export const MAX_CLIENTS = 65535;
+/** The slowest pace: one message every 1000 s. */
+export const MIN_RATE = 0.001;
+
 const positiveInt = z.number().int('must be a whole number').positive('must be at least 1');
 const nonNegativeInt = z.number().int('must be a whole number').min(0, 'must not be negative');
+const seconds = z.number().positive('must be above 0').max(MAX_SECONDS, `must be at most ${MAX_SECONDS} s`);
 
 /** A list of one or more values; a scalar is a list of one. */
 function axis<T extends z.ZodTypeAny>(item: T) {
@@ -27,7 +37,8 @@ function spelled(parse: (s: string) => unknown, spelling: string) {
   });
 }
 
-const rate = z.union([z.literal('unlimited'), z.number().positive()], { error: 'must be "unlimited" or a number of messages per second above 0' });
+const RATE_MESSAGE = `must be "unlimited" or a number of messages per second of at least ${MIN_RATE}`;
+const rate = z.union([z.literal('unlimited'), z.number({ error: RATE_MESSAGE }).min(MIN_RATE, RATE_MESSAGE)], { error: RATE_MESSAGE });
 
 export const AXES_SCHEMA = z
   .object({
@@ -41,10 +52,10 @@ export const AXES_SCHEMA = z
         .min(HEADER_BYTES, `must be at least ${HEADER_BYTES} bytes (the message header)`)
         .max(MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes (RabbitMQ's default max_message_size)`),
     ),
-    producers: axis(positiveInt.max(65535, 'must be at most 65535')),
+    producers: axis(positiveInt.max(MAX_CLIENTS, `must be at most ${MAX_CLIENTS}`)),
     // RabbitMQ's default channel_max is 2047 channels per connection.
     channels: axis(positiveInt.max(2047, "must be at most 2047 (RabbitMQ's default channel_max)")),
-    consumers: axis(nonNegativeInt),
+    consumers: axis(nonNegativeInt.max(MAX_CLIENTS, `must be at most ${MAX_CLIENTS}`)),
     rate: axis(rate),
   })
   .strict()
@@ -59,7 +70,7 @@ const FAULT_OBJECT = z
     /** Inject once this many measured messages were sent (all producers of the cell). */
     at: nonNegativeInt.optional(),
     /** Inject this many seconds into the measured window. */
-    atSeconds: z.number().min(0, 'must not be negative').optional(),
+    atSeconds: z.number().min(0, 'must not be negative').max(MAX_SECONDS, `must be at most ${MAX_SECONDS} s`).optional(),
     /** After the fault: clients end with their connection (stop), or reconnect with backoff and go on (continue). */
     after: z.enum(FAULT_AFTER).optional(),
     /** Only cells with these axis values (same spelling as axes:); every cell when absent. */
@@ -76,15 +87,15 @@ const SCENARIO_OBJECT = z
     /** Broker URL; --url and AMQP_URL take precedence. */
     url: z.string().optional(),
     /** Measured messages per producer. */
-    messages: positiveInt.optional(),
+    messages: positiveInt.max(MAX_MESSAGES, `must be at most ${MAX_MESSAGES} (the header's 32-bit sequence number)`).optional(),
     /** Measured seconds per producer (instead of messages). */
-    duration: z.number().positive('must be above 0').optional(),
-    warmup: nonNegativeInt.optional(),
+    duration: seconds.optional(),
+    warmup: nonNegativeInt.max(MAX_MESSAGES, `must be at most ${MAX_MESSAGES} (the header's 32-bit sequence number)`).optional(),
     repetitions: positiveInt.optional(),
     /** Upper bound on one repetition of a cell, in seconds. */
-    timeout: z.number().positive('must be above 0').optional(),
+    timeout: seconds.optional(),
     /** Seconds consumers wait with nothing arriving before the drain ends. */
-    drain: z.number().positive('must be above 0').optional(),
+    drain: seconds.optional(),
     axes: AXES_SCHEMA.optional(),
     /** ackbench faults: the faults each cell runs under, one cell per fault (default: kill9 a quarter of the way in). */
     faults: z.array(FAULT_SCHEMA, { error: 'expected a list of faults ({ kind, at | atSeconds, where })' }).min(1, 'give at least one fault, or leave faults out').optional(),

@@ -145,7 +145,7 @@ describe('ackbench faults --broker docker (simulated engine, real broker)', { co
     let broker: ProvisionedBroker | undefined;
     try {
       broker = await provisionBroker('auto', undefined, undefined, {
-        defaultUrlAnswers: async () => false,
+        urlAnswers: async () => false,
         rabbitmqServerInstalled: () => false,
         dockerAnswers,
       });

@@ -350,11 +350,9 @@ describe('after: continue: clients reconnect with backoff and go on', { concurre
 });
 
 describe('provisioning', () => {
-  test('url is taken as given; auto prefers a given URL, then the default one when it answers', { timeout: 20_000 }, async () => {
+  test('url is taken as given; auto takes the default URL when it answers', { timeout: 20_000 }, async () => {
     const given = await provisionBroker('url', 'amqp://guest:guest@127.0.0.1:5999');
     assert.deepEqual([given.kind, given.url, given.node], ['url', 'amqp://guest:guest@127.0.0.1:5999', null]);
-    const auto = await provisionBroker('auto', 'amqp://guest:guest@127.0.0.1:5999');
-    assert.equal(auto.url, 'amqp://guest:guest@127.0.0.1:5999');
     const fallback = await provisionBroker('auto');
     assert.deepEqual([fallback.kind, fallback.url], ['url', DEFAULT_URL]);
     await fallback.release();

@@ -12,19 +12,21 @@ function probes(urlAnswers: boolean, installed: boolean, docker: boolean): { pro
   return {
     asked,
     probes: {
-      defaultUrlAnswers: async () => (asked.push('url'), urlAnswers),
+      urlAnswers: async (url) => (asked.push(`url ${url}`), urlAnswers),
       rabbitmqServerInstalled: () => (asked.push('local'), installed),
       dockerAnswers: async () => (asked.push('docker'), docker),
     },
   };
 }
 
+const U = 'url amqp://guest:guest@127.0.0.1:5672';
+
 test('auto: the default URL first, then a private node, then docker, else none', async () => {
   const cases: [boolean, boolean, boolean, string | null, string[]][] = [
-    [true, true, true, 'url', ['url']],
-    [false, true, true, 'local', ['url', 'local']],
-    [false, false, true, 'docker', ['url', 'local', 'docker']],
-    [false, false, false, null, ['url', 'local', 'docker']],
+    [true, true, true, 'url', [U]],
+    [false, true, true, 'local', [U, 'local']],
+    [false, false, true, 'docker', [U, 'local', 'docker']],
+    [false, false, false, null, [U, 'local', 'docker']],
   ];
   for (const [url, installed, docker, picked, asked] of cases) {
     const p = probes(url, installed, docker);
@@ -44,9 +46,12 @@ test('auto with nothing available: one line that names what was tried and how to
   });
 });
 
-test('auto with a given URL asks no probe', async () => {
-  const p = probes(false, false, false);
-  const b = await provisionBroker('auto', 'amqp://u:p@127.0.0.1:5999', undefined, p.probes);
+test('auto with a given URL probes that URL: taken when it answers, else the next in order', async () => {
+  const answering = probes(true, true, true);
+  const b = await provisionBroker('auto', 'amqp://u:p@127.0.0.1:5999', undefined, answering.probes);
   assert.deepEqual([b.kind, b.url], ['url', 'amqp://u:p@127.0.0.1:5999']);
-  assert.deepEqual(p.asked, []);
+  assert.deepEqual(answering.asked, ['url amqp://u:p@127.0.0.1:5999']);
+  const silent = probes(false, false, false);
+  await assert.rejects(provisionBroker('auto', 'amqp://u:p@127.0.0.1:5999', undefined, silent.probes), /no broker: nothing answers at amqp:\/\/u:\*\*\*@127\.0\.0\.1:5999 within 2 s/);
+  assert.deepEqual(silent.asked, ['url amqp://u:p@127.0.0.1:5999', 'local', 'docker']);
 });
