@@ -338,6 +338,7 @@ function workflowProblems(text: string): string[] {
     problems.push('no "cli.js run bench/nightly.yaml --url ... --out ..." step');
   }
   if (!/cli\.js report /.test(runs) || !/cli\.js history /.test(runs)) problems.push('the site is not built with report and history');
+  if (!/cli\.js history \S+ --fail-on-regression\b/.test(runs)) problems.push('history is not run with --fail-on-regression');
 
   // compare: --threshold 10 into compare.md, appended to the step summary, exit 1 tolerated
   const compare = allSteps.find((s) => /cli\.js compare /.test(s.run ?? ''));
@@ -363,13 +364,19 @@ function workflowProblems(text: string): string[] {
     if ((isObj(env) ? env.name : env) !== 'github-pages') problems.push('deploy job is not in environment github-pages');
   }
 
-  // the job fails on a regression only after everything was uploaded
+  // change points: history --fail-on-regression, its changes.md in the step summary; the job fails on
+  // a regression the newest runs started (history exit 1), never on compare, and only after everything
+  // was uploaded
+  const failing = allSteps.filter((s) => /\bexit 1\b/.test(s.run ?? ''));
+  if (/compare\.outputs/.test(JSON.stringify(failing))) problems.push('a step fails the job on compare (one night against another), not on the change points');
+  if (!/changes\.md >> "?\$GITHUB_STEP_SUMMARY/.test(runs)) problems.push('changes.md is not appended to $GITHUB_STEP_SUMMARY');
   for (const [name, job] of jobs) {
     const steps = asArr(asObj(job).steps).map((s) => asObj(s) as Step);
-    const failAt = steps.findIndex((s) => /steps\.compare\.outputs/.test(JSON.stringify(s)) && /\bexit 1\b/.test(s.run ?? ''));
-    const compareAt = steps.findIndex((s) => /cli\.js compare /.test(s.run ?? ''));
-    if (compareAt < 0) continue;
-    if (failAt < 0) problems.push(`job ${name}: no step fails the job when compare exits 1`);
+    const historyAt = steps.findIndex((s) => /cli\.js history \S+ --fail-on-regression\b/.test(s.run ?? ''));
+    if (historyAt < 0) continue;
+    if (!/\bset \+e\b[^]*cli\.js history /.test(steps[historyAt].run ?? '')) problems.push('the history step fails before the results are uploaded');
+    const failAt = steps.findIndex((s) => /steps\.site\.outputs\.history/.test(JSON.stringify(s)) && /\bexit 1\b/.test(s.run ?? ''));
+    if (failAt < 0) problems.push(`job ${name}: no step fails the job when history --fail-on-regression exits 1`);
     for (const prefix of ['actions/upload-artifact@', 'actions/upload-pages-artifact@']) {
       const at = steps.findIndex((s) => (s.uses ?? '').startsWith(prefix));
       if (at < 0 || at > failAt) problems.push(`job ${name}: ${prefix} does not run before the regression check fails the job`);
@@ -435,6 +442,10 @@ describe('.github/workflows/nightly.yml', () => {
       ['compare fails the job at once', /\n {12}set \+e\n(?= {12}node dist\/src\/cli\.js compare)/, '\n', /compare step fails/],
       ['no concurrency', /\nconcurrency:\n {2}group: [^\n]+\n {2}cancel-in-progress: false\n/, '\n', /concurrency/],
       ['broker 3.x', 'image: rabbitmq:4.1-management', 'image: rabbitmq:3.13-management', /rabbitmq:4/],
+      ['history without --fail-on-regression', 'history site/runs --fail-on-regression', 'history site/runs', /fail-on-regression/],
+      ['history fails the job at once', /\n {10}set \+e\n(?= {10}node dist\/src\/cli\.js history)/, '\n', /history step fails/],
+      ['no change points in the summary', 'cat site/runs/changes.md >> "$GITHUB_STEP_SUMMARY"', 'cat site/runs/changes.md', /changes\.md is not appended/],
+      ['fail on compare again', 'HISTORY_EXIT: ${{ steps.site.outputs.history }}', 'HISTORY_EXIT: ${{ steps.compare.outputs.exit }}', /fails the job on compare|no step fails the job/],
     ];
     for (const [label, from, to, expected] of cases) {
       const problems = workflowProblems(mutate(src, from, to));
