@@ -10,6 +10,7 @@ import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
+import { STEADY_COLUMNS, steadyColumns } from './steadiness-columns.js';
 
 /** The documented columns (DESIGN.md section 7), in order; more follow them. */
 export const SUMMARY_COLUMNS = [
@@ -129,6 +130,7 @@ export function repetitionRow(r: CellResult): Row {
     confirm_window_s: ok ? round(r.window.confirmSeconds, 3) : null,
     consume_window_s: ok ? round(r.window.consumeSeconds, 3) : null,
     ...faultColumns(r),
+    ...steadyColumns(r),
   };
 }
 
@@ -159,7 +161,7 @@ export function summaryCsv(run: RunFile): string {
   }
   // Aggregate rows follow the repetition rows, in cell order, only where there are repetitions to sum up.
   if (run.scenario.window.repetitions > 1) for (const id of seen) if (aggregates.has(id)) rows.push(aggregateRow(aggregates.get(id)!));
-  return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS] });
+  return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS, ...STEADY_COLUMNS] });
 }
 
 /**
