@@ -89,3 +89,30 @@ describe('summary.csv steadiness columns', () => {
     for (const row of rows.filter((r) => r.repetition === 'all')) assert.equal(row.steady, '');
   });
 });
+
+describe('report: noise of each cell', () => {
+  test('the summary table shows the repetitions\' p99 range and counts unsteady windows', async () => {
+    const { summaryTable } = await import('../../src/report/summary-table.js');
+    const run = buildFixtureRun();
+    // make repetition 2 of the first cell stall for a second
+    const first = run.cells[0];
+    const second = run.cells.find((r) => r.cell.id === first.cell.id && r.repetition === 2)!;
+    second.timeline = second.timeline.map((t, i) => (i === 2 ? { ...t, consumed: 0 } : t));
+    delete second.steadiness;
+    const table = summaryTable(run);
+    const row = table.rows.find((r) => r.cellId === first.cell.id)!;
+    assert.equal(row.unsteady, 'unsteady 1/3');
+    assert.match(row.p99Range!.e2e!, /^[\d,]+–[\d,]+$/);
+    // The fixture's timelines are flat apart from a stall (a second under half the others) in one
+    // repetition of some cells: exactly those are flagged.
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+    const stalled = (id: string) =>
+      run.cells.filter((r) => r.cell.id === id).some((r) => {
+        const counts = r.timeline.map((t) => t.consumed);
+        return counts.some((c) => c < median(counts) / 2);
+      });
+    const others = table.rows.filter((r) => r.cellId !== first.cell.id);
+    assert.ok(others.some((r) => stalled(r.cellId)), 'the fixture has a stalled repetition');
+    for (const r of others) assert.equal(r.unsteady !== null, stalled(r.cellId), r.cellId);
+  });
+});
