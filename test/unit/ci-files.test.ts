@@ -38,6 +38,7 @@ function findRepoRoot(): string {
 
 const ROOT = findRepoRoot();
 const WORKFLOW = join(ROOT, '.github/workflows/nightly.yml');
+const SHARDED = join(ROOT, '.github/workflows/sharded.yml');
 const COMPOSE = join(ROOT, 'docker/compose.yml');
 const CLUSTER = join(ROOT, 'docker/compose.cluster.yml');
 const CLUSTER_CONF = join(ROOT, 'docker/cluster/rabbitmq.conf');
@@ -385,8 +386,96 @@ function workflowProblems(text: string): string[] {
   return problems;
 }
 
+/** sharded.yml: a matrix job per --shard I/N on one shared broker, then a merge job. */
+function shardedProblems(text: string): string[] {
+  const wf = parseYaml(text);
+  const problems: string[] = [];
+  if (!('workflow_dispatch' in asObj(wf.on))) problems.push('no workflow_dispatch trigger');
+  const jobs = Object.entries(asObj(wf.jobs)).map(([name, j]) => [name, asObj(j)] as const);
+  for (const [name, job] of jobs) {
+    if (typeof job['timeout-minutes'] !== 'number') problems.push(`job ${name}: no timeout-minutes`);
+    if (isObj(job.services)) problems.push(`job ${name}: a service container is a broker of its own; the shards must share one`);
+  }
+  const stepsOf = (job: Obj) => asArr(job.steps).map((st) => asObj(st) as Step);
+  const shardEntry = jobs.find(([, job]) => stepsOf(job).some((st) => /cli\.js run [^\n]*--shard /.test(st.run ?? '')));
+  if (!shardEntry) return [...problems, 'no job runs cli.js run --shard'];
+  const [shardName, shardJob] = shardEntry;
+  const strategy = asObj(shardJob.strategy);
+  if (!('shard' in asObj(strategy.matrix))) problems.push('the shard job has no matrix over shard');
+  if (strategy['fail-fast'] !== false) problems.push('the shard matrix is fail-fast: one failing shard would cancel the others mid-run');
+  const run = stepsOf(shardJob).find((st) => /cli\.js run /.test(st.run ?? ''))!;
+  const env = asObj(run.env);
+  if (!/matrix\.shard\s*\}\}\/\$\{\{/.test(String(env.SHARD ?? '')) || !/--shard "\$SHARD"/.test(run.run ?? '')) problems.push('the shard index is not matrix.shard as --shard I/N');
+  if (!/--shard-group "\$GROUP"/.test(run.run ?? '') || !/github\.run_id/.test(String(asObj(wf.env).GROUP ?? ''))) problems.push('no --shard-group unique to the workflow run');
+  if (!/^\$\{\{\s*secrets\.[A-Z_]+\s*\}\}$/.test(String(env.AMQP_URL ?? ''))) problems.push('the broker URL does not come from a secret in $AMQP_URL');
+  if (/--url/.test(run.run ?? '')) problems.push('the broker URL is on the command line');
+  if (!/\bset \+e\b/.test(run.run ?? '')) problems.push('the shard step fails before its results are uploaded');
+  const shardUpload = stepsOf(shardJob).find((st) => (st.uses ?? '').startsWith('actions/upload-artifact@v4'));
+  if (!shardUpload || !bare(shardUpload.if).includes('always()') || !/matrix\.shard/.test(String(shardUpload.with?.name ?? ''))) {
+    problems.push('each shard does not upload its directory as an artifact of its own, if: always()');
+  }
+  const mergeEntry = jobs.find(([, job]) => stepsOf(job).some((st) => /cli\.js merge /.test(st.run ?? '')));
+  if (!mergeEntry) return [...problems, 'no job runs cli.js merge'];
+  const [, mergeJob] = mergeEntry;
+  if (![mergeJob.needs].flat().includes(shardName)) problems.push('the merge job does not need the shard job');
+  if (!bare(mergeJob.if).includes('!cancelled()')) problems.push('the merge job does not run when a shard failed');
+  if (!stepsOf(mergeJob).some((st) => (st.uses ?? '').startsWith('actions/download-artifact@v4') && String(st.with?.pattern ?? '') === 'shard-*')) {
+    problems.push('the merge job does not download the shard artifacts');
+  }
+  if (!stepsOf(mergeJob).some((st) => (st.uses ?? '').startsWith('actions/upload-artifact@v4') && bare(st.if).includes('always()'))) {
+    problems.push('the merged run is not uploaded, if: always()');
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------------------------------
 // Tests
+
+describe('.github/workflows/sharded.yml', () => {
+  test('passes actionlint and the GitHub workflow JSON schema', async () => {
+    assert.deepEqual(await actionlintErrors(SHARDED), []);
+    assert.deepEqual(schemaErrors(SHARDED), []);
+  });
+
+  test('actionlint and the schema reject broken copies', async () => {
+    const src = read(SHARDED);
+    const lint: Array<[string, string | RegExp, string, RegExp]> = [
+      ['matrix from an undefined job', 'fromJSON(needs.plan.outputs.shards)', 'fromJSON(needs.plam.outputs.shards)', /plam/],
+      ['undefined step output', 'steps.merge.outputs.exit', 'steps.merje.outputs.exit', /merje/],
+      ['unknown input of download-artifact', 'pattern: shard-*', 'patern: shard-*', /patern/],
+    ];
+    for (const [label, from, to, expected] of lint) {
+      const errors = await actionlintErrors(scratchFile('sharded.yml', mutate(src, from, to)));
+      assert.match(errors.join('\n'), expected, `actionlint accepted: ${label}`);
+    }
+    for (const [from, to] of [['timeout-minutes: 30', 'timeout-minutes: half an hour'], ['    needs: shard\n', '    need: shard\n']]) {
+      assert.ok(schemaErrors(scratchFile('sharded.yml', mutate(src, from, to))).length > 0, `schema accepted ${to.trim()}`);
+    }
+  });
+
+  test('one matrix job per shard on one shared broker, then a merge job', () => {
+    assert.deepEqual(shardedProblems(read(SHARDED)), []);
+  });
+
+  test('the property checks catch what is missing', () => {
+    const src = read(SHARDED);
+    const cases: Array<[string, string | RegExp, string, RegExp]> = [
+      ['fail-fast', 'fail-fast: false', 'fail-fast: true', /fail-fast/],
+      ['URL in the clear', 'AMQP_URL: ${{ secrets.ACKBENCH_AMQP_URL }}', 'AMQP_URL: amqp://guest:guest@broker:5672', /secret/],
+      ['one index for all', 'SHARD: ${{ matrix.shard }}/${{ inputs.shards }}', 'SHARD: 1/${{ inputs.shards }}', /matrix\.shard/],
+      ['no shard group', ' --shard-group "$GROUP"', '', /shard-group/],
+      ['merge skipped after a failed shard', "if: ${{ !cancelled() }}", "if: ${{ success() }}", /does not run when a shard failed/],
+      ['merge without the shards', 'pattern: shard-*', 'pattern: merged-*', /download/],
+      ['shard fails before upload', /\n {10}set \+e\n(?= {10}node dist\/src\/cli\.js run)/, '\n', /before its results are uploaded/],
+    ];
+    for (const [label, from, to, expected] of cases) {
+      const problems = shardedProblems(mutate(src, from, to));
+      assert.match(problems.join('\n'), expected, `property checks accepted: ${label}`);
+    }
+    const withService = mutate(src, /\n {4}strategy:\n/, '\n    services:\n      rabbitmq:\n        image: rabbitmq:4.1-management\n    strategy:\n');
+    assert.match(shardedProblems(withService).join('\n'), /service container/);
+  });
+});
 
 describe('.github/workflows/nightly.yml', () => {
   test('passes actionlint', async () => {
