@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { historyChanges, newRegressions, type ChangeRecord } from '../../src/stats/history-changes.js';
 import { writeHistory } from '../../src/report/history.js';
 import { buildFixtureRun, fixtureTempDir, removeFixtureDirs, writeFixtureRun } from '../helpers/fixture-run.js';
+import { runCli } from '../helpers/cli.js';
 import type { RunFile } from '../../src/run/result.js';
 
 after(removeFixtureDirs);
@@ -99,5 +100,22 @@ describe('writeHistory change points', () => {
     const markdown = await readFile(join(dir, 'changes.md'), 'utf8');
     assert.ok(markdown.includes(`**${written.length} regressions started in the newest 5 runs:**`), markdown.slice(0, 300));
     assert.equal(markdown, out.markdown);
+  });
+});
+
+describe('ackbench history --fail-on-regression', () => {
+  test('exits 1 on a regression the newest runs started, 0 once it is older than --recent, 2 on a bad --recent', async () => {
+    const dir = await fixtureTempDir('ackbench-history-cli-');
+    for (const run of history(16, 12)) await writeFixtureRun(run, join(dir, run.runId));
+    const failing = await runCli(['history', dir, '--fail-on-regression']);
+    assert.equal(failing.code, 1, failing.stderr);
+    assert.match(failing.stdout, /changes: .*changes\.json \(28 change points, 28 new regressions\)/);
+    const older = await runCli(['history', dir, '--fail-on-regression', '--recent', '3']);
+    assert.equal(older.code, 0, older.stderr);
+    const withoutFlag = await runCli(['history', dir]);
+    assert.equal(withoutFlag.code, 0);
+    const bad = await runCli(['history', dir, '--recent', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--recent/);
   });
 });
