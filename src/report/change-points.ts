@@ -1,6 +1,7 @@
 // The change points of a history (stats/history-changes.ts) as an HTML section of the history page
 // and as Markdown for a CI step summary. Pure. Text from run.json is escaped.
 
+import { COMPARED_FIGURES } from '../stats/compare.js';
 import type { ChangeRecord } from '../stats/history-changes.js';
 import { EDIVISIVE_DEFAULTS } from '../stats/e-divisive.js';
 import { escapeMarkdown } from './compare-markdown.js';
@@ -30,8 +31,9 @@ const pText = (p: number) => (p < 0.001 ? '< 0.001' : p.toFixed(3));
 const newestFirst = (changes: readonly ChangeRecord[]) => [...changes].sort((a, b) => b.index - a.index || a.cell.localeCompare(b.cell));
 const isFresh = (view: ChangeView, c: ChangeRecord) => view.fresh.includes(c);
 
+/** The figure as compare names it, e.g. "consumed/s (msg/s)". */
 function figureText(c: ChangeRecord): string {
-  return `${c.figure} (${c.unit})`;
+  return `${COMPARED_FIGURES.find((figure) => figure.key === c.figure)?.label ?? c.figure} (${c.unit})`;
 }
 
 export function changePointsHtml(view: ChangeView): SafeHtml {
