@@ -4,6 +4,7 @@
 // repetitions for rates, the p99 of the merged histogram for latency.
 
 import type { RunFile } from '../run/result.js';
+import type { RunWindow } from '../scenario/types.js';
 import { cellsById, COMPARED_FIGURES, sampleOf, type FigureKey } from './compare.js';
 import { eDivisive, type EDivisiveOptions } from './e-divisive.js';
 import { median } from './spread.js';
@@ -25,7 +26,17 @@ export interface ChangeRecord {
   direction: 'regression' | 'improvement';
   /** The scenario whose runs make up the series (series never mix scenarios). */
   scenario: string;
+  /**
+   * The measured window of the series' runs, e.g. "10 s" or "5000 messages": a series never mixes
+   * windows, since a longer window measures something else (a scenario whose window changed starts
+   * new series rather than a change point).
+   */
+  window: string;
   unit: string;
+}
+
+function windowText(window: RunWindow): string {
+  return window.durationSeconds !== null ? `${window.durationSeconds} s` : `${window.messages} messages`;
 }
 
 /** Runs oldest first: start time, then run id. */
@@ -37,16 +48,17 @@ export function chronological(runs: readonly RunFile[]): RunFile[] {
 export function historyChanges(runs: readonly RunFile[], options: Partial<EDivisiveOptions> = {}): ChangeRecord[] {
   const ordered = chronological(runs);
   // series key -> points (history index and value), oldest first
-  const series = new Map<string, { scenario: string; cell: string; figure: (typeof COMPARED_FIGURES)[number]; points: Array<{ index: number; value: number }> }>();
+  const series = new Map<string, { scenario: string; window: string; cell: string; figure: (typeof COMPARED_FIGURES)[number]; points: Array<{ index: number; value: number }> }>();
   ordered.forEach((run, index) => {
     for (const [cell, entry] of cellsById(run)) {
       if (!entry.aggregate) continue;
       for (const figure of COMPARED_FIGURES) {
         const sample = sampleOf(figure.key, entry.aggregate, entry.results);
         if (!sample) continue;
-        const key = JSON.stringify([run.scenario.name, cell, figure.key]);
+        const window = windowText(run.scenario.window);
+        const key = JSON.stringify([run.scenario.name, window, cell, figure.key]);
         let s = series.get(key);
-        if (!s) series.set(key, (s = { scenario: run.scenario.name, cell, figure, points: [] }));
+        if (!s) series.set(key, (s = { scenario: run.scenario.name, window, cell, figure, points: [] }));
         s.points.push({ index, value: sample.value });
       }
     }
@@ -72,6 +84,7 @@ export function historyChanges(runs: readonly RunFile[], options: Partial<EDivis
         pValue: change.pValue,
         direction: worse ? 'regression' : 'improvement',
         scenario: s.scenario,
+        window: s.window,
         unit: s.figure.unit,
       });
     });
@@ -88,7 +101,7 @@ export function historyChanges(runs: readonly RunFile[], options: Partial<EDivis
 export function newRegressions(changes: readonly ChangeRecord[], runCount: number, recent: number): ChangeRecord[] {
   const latest = new Map<string, ChangeRecord>();
   for (const c of changes) {
-    const key = JSON.stringify([c.scenario, c.cell, c.figure]);
+    const key = JSON.stringify([c.scenario, c.window, c.cell, c.figure]);
     const seen = latest.get(key);
     if (!seen || c.index > seen.index) latest.set(key, c);
   }

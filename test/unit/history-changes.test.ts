@@ -54,6 +54,13 @@ describe('historyChanges', () => {
     assert.ok(changes.every((c) => c.direction === 'improvement' && c.index === 8));
   });
 
+  test('a scenario whose window changed starts new series instead of a change point', () => {
+    const runs = history(20, 10).map((run, i) =>
+      i < 10 ? run : { ...run, scenario: { ...run.scenario, window: { ...run.scenario.window, durationSeconds: null, messages: 5000 } } },
+    );
+    assert.deepEqual(historyChanges(runs), []);
+  });
+
   test('a noise-only history gives no change point', () => {
     assert.deepEqual(historyChanges(history(20, null)), []);
   });
@@ -61,7 +68,7 @@ describe('historyChanges', () => {
 
 describe('newRegressions', () => {
   const record = (index: number, direction: ChangeRecord['direction'], figure: ChangeRecord['figure'] = 'sentPerS'): ChangeRecord => ({
-    cell: 'c', figure, runId: `r${index}`, startedAt: '', index, before: 1, after: 1, pValue: 0.002, direction, scenario: 's', unit: 'msg/s',
+    cell: 'c', figure, runId: `r${index}`, startedAt: '', index, before: 1, after: 1, pValue: 0.002, direction, scenario: 's', window: '10 s', unit: 'msg/s',
   });
 
   test('only a regression that starts among the newest runs and was not followed by a later change', () => {
