@@ -106,6 +106,24 @@ describe('eDivisive', () => {
     for (let i = 1; i < means.length; i++) assert.ok(means[i] < means[i - 1], `segment means ${means}`);
   });
 
+  test('a slow drift: from 3 noise sds over 40 runs reported, always in its direction; under 1 sd mostly not at all', () => {
+    const drift = (totalSds: number, seed: number) => noisy(Array.from({ length: 40 }, (_, i) => 1000 - (totalSds * 15 * i) / 39), 15, seed);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    let reported = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const series = drift(3, seed);
+      const found = eDivisive(series);
+      if (found.length) reported++;
+      const bounds = [0, ...found.map((c) => c.index), series.length];
+      const means = bounds.slice(1).map((end, i) => mean(series.slice(bounds[i], end)));
+      for (let i = 1; i < means.length; i++) assert.ok(means[i] < means[i - 1], `seed ${seed}: segment means ${means}`);
+    }
+    assert.ok(reported >= 18, `a 3-sd drift reported in ${reported} of 20 series`);
+    let small = 0;
+    for (let seed = 1; seed <= 20; seed++) if (eDivisive(drift(0.5, seed)).length) small++;
+    assert.ok(small <= 3, `a 0.5-sd drift reported in ${small} of 20 series`);
+  });
+
   test('a constant series has no change point', () => {
     assert.deepEqual(eDivisive(repeat(42, 20)), []);
   });
