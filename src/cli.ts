@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The ackbench command line (DESIGN.md section 7). Parsing with commander; all work is done by the
+// The ackbench command line (docs/architecture.md#contracts). Parsing with commander; all work is done by the
 // programmatic API so the CLI and `import { runScenario } from 'ackbench'` give the same figures.
 
 import { Command, CommanderError, Option } from 'commander';
@@ -295,6 +295,8 @@ export function buildProgram(): Command {
     .action(async (dirs: string[], flags: { out: string; report: boolean }) => {
       const { mergeShards } = await import('./run/merge.js');
       const outcome = await mergeShards(dirs, { outDir: flags.out, report: flags.report });
+      const { tableWithNotes } = await import('./run/console-view.js');
+      process.stdout.write(tableWithNotes(outcome.run));
       for (const p of outcome.problems) console.error(`ackbench: ${p}`);
       console.log(`merged ${dirs.length} shards: ${outcome.dir}${outcome.run.complete ? '' : ' (incomplete)'}`);
       process.exitCode = !outcome.run.complete || outcome.problems.length ? EXIT.checkFailed : EXIT.ok;

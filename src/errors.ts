@@ -1,4 +1,4 @@
-// Errors that end a command with a documented exit code (DESIGN.md section 7) and one clear line.
+// Errors that end a command with a documented exit code (docs/architecture.md#exit-codes) and one clear line.
 
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2, broker: 3 } as const;
 

@@ -1,4 +1,4 @@
-// A cluster of private RabbitMQ nodes (DESIGN.md section 4): three local nodes started beside any
+// A cluster of private RabbitMQ nodes (docs/architecture.md#brokers-ackbench-owns): three local nodes started beside any
 // system node with one Erlang cookie and one cluster name, nodes 2 and 3 joined to node 1 with
 // `rabbitmqctl -n NODE stop_app / join_cluster / start_app` (argument arrays, never a shell).
 // Clients connect to node 1; a fault can then take another member down while the cluster goes on.

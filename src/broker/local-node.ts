@@ -1,6 +1,6 @@
 // A private RabbitMQ node started from the installed rabbitmq-server, beside any system node: its own
 // node name, AMQP and distribution ports, Erlang cookie, data, log, feature-flags, enabled-plugins
-// and plugins-expand paths, all under one temp dir (DESIGN.md section 4). The harness can then
+// and plugins-expand paths, all under one temp dir (docs/architecture.md#brokers-ackbench-owns). The harness can then
 // kill -9 it, stop and start it on the same data, and remove it.
 //
 // What it takes to run beside the system node (RabbitMQ 3.10, Debian package):

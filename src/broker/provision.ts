@@ -88,7 +88,7 @@ export const AUTO_PROBES: AutoProbes = {
   dockerAnswers,
 };
 
-/** What auto picks without a given URL: the first that is available, in DESIGN.md's order. */
+/** What auto picks without a given URL: the first that is available, in the order of docs/architecture.md#brokers-ackbench-owns. */
 export async function chooseAutoBroker(probes: AutoProbes = AUTO_PROBES): Promise<'url' | 'local' | 'docker' | null> {
   if (await probes.defaultUrlAnswers()) return 'url';
   if (probes.rabbitmqServerInstalled()) return 'local';

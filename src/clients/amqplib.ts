@@ -1,7 +1,7 @@
 // amqplib adapter. Confirms come from the channel's public 'ack' / 'nack' events (delivery tag and
 // multiple flag), so no closure is kept per message. amqplib has no public tx API: tx.select and
 // tx.commit are sent through the channel's rpc() with the AMQP method ids; test/integration/
-// amqplib-internals.test.ts pins both, so an upgrade that breaks them fails loudly.
+// adapter-contract.test.ts pins both, so an upgrade that breaks them fails loudly.
 
 import * as amqplib from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';

@@ -8,8 +8,10 @@ import type { IntegrityCounts } from '../run/result.js';
 /**
  * @param queued when the cell has no consumers: the messages counted in the queue afterwards,
  *   which stand in for `received` (which ones is unknown, so loss is confirmed minus queued).
+ * @param options.readsAll every consumer reads every message (a stream: run/stream-fan-out.ts), so
+ *   a message received by several consumers is no duplicate; only one delivered twice to one is.
  */
-export function account(producers: ProducerReport[], consumers: ConsumerReport[], answered: boolean, queued: number | null): IntegrityCounts {
+export function account(producers: ProducerReport[], consumers: ConsumerReport[], answered: boolean, queued: number | null, options: { readsAll?: boolean } = {}): IntegrityCounts {
   let sent = 0;
   let confirmed = 0;
   let nacked = 0;
@@ -65,7 +67,7 @@ export function account(producers: ProducerReport[], consumers: ConsumerReport[]
     const distinct = union.count();
     received += distinct;
     // A message delivered to two consumers (a redelivery after a consumer died) counts as a duplicate.
-    duplicates += perConsumerTotal - distinct;
+    if (!options.readsAll) duplicates += perConsumerTotal - distinct;
     lost += SeqBitset.fromTransfer(p.confirmedBits).countAndNot(union);
     missing += Math.max(0, p.sent - distinct);
     recovered += SeqBitset.fromTransfer(p.unknownBits).countAnd(union);

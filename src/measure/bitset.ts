@@ -1,5 +1,5 @@
 // A growable bitset of sequence numbers: one bit per message, in fixed-size chunks allocated on first
-// use, so memory grows by 1 bit per message and never by a map entry (DESIGN.md section 2).
+// use, so memory grows by 1 bit per message and never by a map entry (docs/architecture.md#the-life-of-one-message).
 
 const CHUNK_BITS = 1 << 16; // 8 KiB a chunk
 const CHUNK_WORDS = CHUNK_BITS >>> 5;

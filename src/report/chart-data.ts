@@ -2,6 +2,8 @@
 // the CSV written beside the chart, so a reader can check any mark against its number.
 
 import { decodeHistogram } from '../measure/histogram.js';
+import { rowEnd, rowRate } from '../measure/timeline.js';
+import { spread } from '../stats/spread.js';
 import type { CellAggregate, CellResult, RateSpread, RunFile } from '../run/result.js';
 import type { Cell } from '../scenario/types.js';
 import { axisColumns, cellLabel, compareCells, groupLabel, varyingAxes, type AxisColumns } from './cell-labels.js';
@@ -20,6 +22,11 @@ interface CellColumns extends AxisColumns {
 
 export interface ThroughputRow extends CellColumns {
   measure: ThroughputMeasure;
+  /**
+   * The window of the rate: the cell's measured window, or for a fault cell the time before the fault
+   * (its measured window holds the outage and the drain, and its rate there means something else).
+   */
+  window: 'measured window' | 'before the fault';
   median_msg_per_s: number;
   min_msg_per_s: number;
   max_msg_per_s: number;
@@ -56,12 +63,21 @@ export interface TimelineRow extends Pick<CellColumns, 'cell' | 'label' | 'publi
   msg_per_s: number;
 }
 
-/** The headline rate of an aggregate, and which rate it is (DESIGN.md 2: consumed/s first). */
+/** The headline rate of an aggregate, and which rate it is (docs/architecture.md#figures-clocks-and-windows: consumed/s first). */
 export function headlineRate(aggregate: CellAggregate): { measure: ThroughputMeasure; spread: RateSpread } {
   const { consumedPerS, confirmedPerS, sentPerS } = aggregate.rates;
   if (consumedPerS) return { measure: 'consumed', spread: consumedPerS };
   if (confirmedPerS) return { measure: 'confirmed', spread: confirmedPerS };
   return { measure: 'sent', spread: sentPerS };
+}
+
+/** A fault cell's headline rate before the fault, spread over its ok repetitions; null if none has one. */
+function beforeFaultRate(run: RunFile, aggregate: CellAggregate): { measure: ThroughputMeasure; spread: RateSpread } | null {
+  const before = run.cells.filter((r) => r.cell.id === aggregate.cell.id && r.status === 'ok' && r.fault?.beforeFault).map((r) => r.fault!.beforeFault!);
+  if (before.length === 0) return null;
+  const measure: ThroughputMeasure = aggregate.cell.consumers > 0 ? 'consumed' : aggregate.cell.publish.kind !== 'none' ? 'confirmed' : 'sent';
+  const values = before.map((b) => (measure === 'consumed' ? b.consumedPerS : measure === 'confirmed' ? b.confirmedPerS : b.sentPerS)).filter((v): v is number => v !== null);
+  return values.length ? { measure, spread: spread(values) } : null;
 }
 
 /**
@@ -94,10 +110,12 @@ function sortedByCell<T extends { cell: Cell }>(items: readonly T[], run: RunFil
 export function throughputRows(run: RunFile): ThroughputRow[] {
   const columns = cellColumnsOf(run);
   return sortedByCell(chartableAggregates(run), run).map((aggregate) => {
-    const { measure, spread } = headlineRate(aggregate);
+    const before = aggregate.cell.fault ? beforeFaultRate(run, aggregate) : null;
+    const { measure, spread } = before ?? headlineRate(aggregate);
     return {
       ...columns(aggregate.cell),
       measure,
+      window: before ? 'before the fault' : 'measured window',
       median_msg_per_s: spread.median,
       min_msg_per_s: spread.min,
       max_msg_per_s: spread.max,
@@ -186,12 +204,13 @@ export function timelineRows(run: RunFile): TimelineRow[] {
     const measures = timelineMeasures(result.cell);
     for (const point of result.timeline) {
       for (const measure of measures) {
+        // Each row at its end, as a rate over its true length: the last, partial second is no dip.
         rows.push({
           ...cellColumns,
           repetition: result.repetition,
-          second: point.second,
+          second: rowEnd(point),
           measure,
-          msg_per_s: point[measure],
+          msg_per_s: rowRate(point, point[measure]),
         });
       }
     }

@@ -1,4 +1,4 @@
-// Vega-Lite specs for the charts of DESIGN.md section 8. Pure functions: rows in, spec out, data inline,
+// Vega-Lite specs for the charts of docs/architecture.md#charts-and-the-report. Pure functions: rows in, spec out, data inline,
 // so the .vl.json written beside each chart opens as-is in the Vega editor.
 
 import type { TopLevelSpec } from 'vega-lite';
@@ -144,6 +144,7 @@ export function throughputSpec(rows: readonly ThroughputRow[]): TopLevelSpec {
           tooltip: [
             { field: 'label', title: 'cell' },
             { field: 'measure' },
+            { field: 'window', title: 'over' },
             { field: 'median_msg_per_s', title: 'median (msg/s)', format: ',.0f' },
             { field: 'min_msg_per_s', title: 'min (msg/s)', format: ',.0f' },
             { field: 'max_msg_per_s', title: 'max (msg/s)', format: ',.0f' },
@@ -160,7 +161,14 @@ export function throughputSpec(rows: readonly ThroughputRow[]): TopLevelSpec {
     ],
   };
   const facet = groupFacet(rows);
-  const title = { text: 'Throughput by publish mode', subtitle: repetitionNote };
+  // Name the window of the rates: a fault cell's is the time before the fault, never the whole window with its outage.
+  const faulted = rows.some((row) => row.window === 'before the fault');
+  const windowNote = faulted
+    ? rows.every((row) => row.window === 'before the fault')
+      ? 'rates from the first measured send until the fault'
+      : 'fault cells: rates until the fault; other cells: over their measured window'
+    : 'rates over each cell\'s measured window';
+  const title = { text: 'Throughput by publish mode', subtitle: [windowNote, repetitionNote] };
   const data = { values: rows as object[] };
   if (facet) return { ...CHART_BASE, title, data, facet: { row: facet }, spec: layered };
   return { ...CHART_BASE, title, data, ...layered };
@@ -255,7 +263,7 @@ export function timelineSpec(rows: readonly TimelineRow[]): TopLevelSpec {
     ...CHART_BASE,
     title: {
       text: 'Timeline of each cell',
-      subtitle: 'messages per second of the measured window; one line per repetition and measure',
+      subtitle: 'messages per second of each row of the measured window, over its true length (the last row is usually part of a second); one line per repetition and measure',
     },
     data: { values: rows as object[] },
     facet: {
@@ -271,9 +279,10 @@ export function timelineSpec(rows: readonly TimelineRow[]): TopLevelSpec {
     spec: {
       width: PANEL_WIDTH_TWO_COLUMNS,
       height: 110,
-      mark: { type: 'line', strokeWidth: 1.3 },
+      // Points too: a cell that ended within its first second has one row, which a line alone does not draw.
+      mark: { type: 'line', strokeWidth: 1.3, point: { size: 12 } },
       encoding: {
-        x: { field: 'second', type: 'quantitative', title: 'time in measured window (s)' },
+        x: { field: 'second', type: 'quantitative', title: 'end of each row in the measured window (s)' },
         y: { field: 'msg_per_s', type: 'quantitative', title: 'rate (msg/s)', // A fixed minimum axis width keeps the panels of each column aligned whatever their labels.
           axis: { tickCount: 4, minExtent: 48 } },
         color: modeColorEncoding('publish_kind', rows.map((row) => row.publish_kind)),

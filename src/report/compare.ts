@@ -1,5 +1,5 @@
 // `ackbench compare BASE CANDIDATE`: Markdown for CI, a chart when asked, and the exit code
-// (1 on a regression beyond the threshold, DESIGN.md section 7).
+// (1 on a regression beyond the threshold, docs/architecture.md#exit-codes).
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

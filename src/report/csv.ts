@@ -1,4 +1,4 @@
-// summary.csv, timeline.csv and the per-cell histogram files (DESIGN.md sections 6 and 7).
+// summary.csv, timeline.csv and the per-cell histogram files (docs/architecture.md#output-formats).
 // Column names carry their units; an undefined figure is an empty cell, never a zero.
 
 import { stringify } from 'csv-stringify/sync';
@@ -9,10 +9,11 @@ import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
+import { repetitionFigures, type RepetitionFigures } from './repetition-figures.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
 import { STEADY_COLUMNS, steadyColumns } from './steadiness-columns.js';
 
-/** The documented columns (DESIGN.md section 7), in order; more follow them. */
+/** The documented columns (docs/architecture.md#summary-columns), in order; more follow them. */
 export const SUMMARY_COLUMNS = [
   'cell', 'client', 'durability', 'publish', 'consume', 'queue', 'size', 'producers', 'consumers', 'repetition',
   'sent', 'confirmed', 'nacked', 'unknown', 'received', 'duplicates', 'lost',
@@ -26,6 +27,9 @@ export const SUMMARY_COLUMNS = [
 export const FAULT_COLUMNS = [
   'ok', 'fail', 'fault', 'attempted', 'fault_sent_at', 'fault_node', 'fault_recovery_s', 'fault_producers_cut', 'fault_drained', 'fault_verdict',
   'fault_after', 'fault_reconnects', 'fault_resume_s', 'fault_queue_unavailable_s', 'fault_queue_gone',
+  // Rates from the first measured send until the fault, all three over that one window (sent_per_s
+  // and the others run to the last send / confirm / delivery, through the outage and the drain).
+  'fault_before_s', 'fault_before_sent_per_s', 'fault_before_confirmed_per_s', 'fault_before_consumed_per_s',
 ] as const;
 
 export const EXTRA_COLUMNS = [
@@ -35,8 +39,12 @@ export const EXTRA_COLUMNS = [
   'sent_per_s_min', 'sent_per_s_max', 'sent_per_s_ci95_low', 'sent_per_s_ci95_high',
   'confirmed_per_s_min', 'confirmed_per_s_max', 'confirmed_per_s_ci95_low', 'confirmed_per_s_ci95_high',
   'consumed_per_s_min', 'consumed_per_s_max', 'consumed_per_s_ci95_low', 'consumed_per_s_ci95_high',
-  // Fault cells (ackbench faults; DESIGN.md section 7), Jepsen's counts beside recovered and unexpected above.
+  // Fault cells (ackbench faults; docs/architecture.md#faults-accounting), Jepsen's counts beside recovered and unexpected above.
   ...FAULT_COLUMNS,
+  // Paced --duration cells: messages due before the deadline, and those of them not sent (behind schedule).
+  'due_by_deadline', 'due_unsent',
+  // Aggregate rows: the rate's 95% interval is wider than a quarter of the mean (stats/spread.ts).
+  'sent_per_s_ci95_too_wide', 'confirmed_per_s_ci95_too_wide', 'consumed_per_s_ci95_too_wide',
 ] as const;
 
 type Row = Record<string, string | number | null>;
@@ -85,6 +93,7 @@ function spreadColumns(name: string, s: RateSpread | null): Row {
     [`${name}_max`]: round(s?.max),
     [`${name}_ci95_low`]: round(s?.ci95Low),
     [`${name}_ci95_high`]: round(s?.ci95High),
+    [`${name}_ci95_too_wide`]: s && s.ci95Low !== null ? String(Boolean(s.ci95TooWide)) : null,
   };
 }
 
@@ -108,28 +117,36 @@ function faultColumns(r: CellResult): Row {
     fault_queue_gone: ran ? String(f.queueGone != null) : null,
     fault_drained: ran ? f.drained : null,
     fault_verdict: verdictOf(r),
+    ...beforeFaultColumns(repetitionFigures(r).beforeFault),
   };
 }
 
+function beforeFaultColumns(b: RepetitionFigures['beforeFault']): Row {
+  if (!b) return {};
+  return { fault_before_s: round(b.seconds, 3), fault_before_sent_per_s: round(b.sentPerS), fault_before_confirmed_per_s: round(b.confirmedPerS), fault_before_consumed_per_s: round(b.consumedPerS) };
+}
+
 export function repetitionRow(r: CellResult): Row {
-  const ok = r.status === 'ok';
+  const f = repetitionFigures(r);
   return {
     ...axisColumns(r.cell),
     repetition: r.repetition,
     status: r.status,
     reason: r.reason ?? null,
-    ...(ok ? countColumns(r.counts) : {}),
-    sent_per_s: ok ? round(r.rates.sentPerS) : null,
-    confirmed_per_s: ok ? round(r.rates.confirmedPerS) : null,
-    consumed_per_s: ok ? round(r.rates.consumedPerS) : null,
-    ...latencyColumns('publish', r.publishLatency),
-    ...latencyColumns('e2e', r.e2eLatency),
-    client_cpu_pct: ok ? r.clientCpuPct : null,
-    client_bound: ok ? String(r.clientBound) : null,
-    send_window_s: ok ? round(r.window.sendSeconds, 3) : null,
-    confirm_window_s: ok ? round(r.window.confirmSeconds, 3) : null,
-    consume_window_s: ok ? round(r.window.consumeSeconds, 3) : null,
+    ...(f.counts ? countColumns(f.counts) : {}),
+    sent_per_s: round(f.rates.sentPerS),
+    confirmed_per_s: round(f.rates.confirmedPerS),
+    consumed_per_s: round(f.rates.consumedPerS),
+    ...latencyColumns('publish', f.publishLatency),
+    ...latencyColumns('e2e', f.e2eLatency),
+    client_cpu_pct: f.clientCpuPct,
+    client_bound: f.clientBound === null ? null : String(f.clientBound),
+    send_window_s: round(f.window?.sendSeconds, 3),
+    confirm_window_s: round(f.window?.confirmSeconds, 3),
+    consume_window_s: round(f.window?.consumeSeconds, 3),
     ...faultColumns(r),
+    due_by_deadline: r.behindSchedule?.due ?? null,
+    due_unsent: r.behindSchedule?.unsent ?? null,
     ...steadyColumns(r),
   };
 }
@@ -165,7 +182,8 @@ export function summaryCsv(run: RunFile): string {
 }
 
 /**
- * Per second: sent, confirmed, consumed. On the row that ends each minute of the window (and on the
+ * Per second: sent, confirmed, consumed, and the row's true length in `seconds` (the last row is
+ * usually part of a second: divide by it for a rate). On the row that ends each minute of the window (and on the
  * last row), the latency percentiles of that minute, merged over workers; empty elsewhere.
  */
 export function timelineCsv(run: RunFile): string {
@@ -187,7 +205,7 @@ export function timelineCsv(run: RunFile): string {
   });
   return stringify(rows, {
     header: true,
-    columns: ['cell', 'repetition', 'second', 'sent', 'confirmed', 'consumed', 'interval_publish_p50_us', 'interval_publish_p99_us', 'interval_e2e_p50_us', 'interval_e2e_p99_us'],
+    columns: ['cell', 'repetition', 'second', 'sent', 'confirmed', 'consumed', 'interval_publish_p50_us', 'interval_publish_p99_us', 'interval_e2e_p50_us', 'interval_e2e_p99_us', 'seconds'],
   });
 }
 

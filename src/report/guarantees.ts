@@ -1,4 +1,4 @@
-// The guarantees matrix (DESIGN.md section 8) of a fault run: per publish mode and fault, how many
+// The guarantees matrix (docs/architecture.md#charts-and-the-report) of a fault run: per publish mode and fault, how many
 // confirmed messages were lost, how many got no answer (unknown) and how many were delivered twice,
 // beside the throughput the mode costs: the cell's own rate without a fault when the run measured one
 // (faults --baseline), else its rate from the first send until the fault. Rows in, spec and table out.
@@ -47,7 +47,7 @@ export function faultResults(run: RunFile): FaultResult[] {
   return run.cells.filter((r): r is FaultResult => r.fault !== undefined);
 }
 
-/** consumed/s, else confirmed/s, else sent/s (DESIGN.md 2), of a plain result or of a fault's before-fault window. */
+/** consumed/s, else confirmed/s, else sent/s (the headline rate, docs/architecture.md#figures-clocks-and-windows), of a plain result or of a fault's before-fault window. */
 function headline(rates: { consumedPerS: number | null; confirmedPerS: number | null; sentPerS: number }): { measure: GuaranteeRow['throughput_measure']; value: number } {
   if (rates.consumedPerS) return { measure: 'consumed', value: rates.consumedPerS };
   if (rates.confirmedPerS) return { measure: 'confirmed', value: rates.confirmedPerS };
@@ -55,7 +55,7 @@ function headline(rates: { consumedPerS: number | null; confirmedPerS: number | 
 }
 
 /** The throughput a fault cell's modes cost: the baseline result of the same cell (median), else before the fault. */
-export function costOf(run: RunFile, result: FaultResult): { source: ThroughputSource; measure: GuaranteeRow['throughput_measure']; value: number } | null {
+export function costOf(run: RunFile, result: FaultResult): { source: ThroughputSource; measure: GuaranteeRow['throughput_measure']; value: number; seconds?: number } | null {
   const baseId = withoutFault(result.cell).id;
   const baselines = run.cells.filter((r) => r.fault === undefined && r.status === 'ok' && r.cell.id === baseId);
   if (baselines.length) {
@@ -66,7 +66,7 @@ export function costOf(run: RunFile, result: FaultResult): { source: ThroughputS
   const before = result.fault.beforeFault;
   if (!before) return null;
   const h = headline(before);
-  return { source: 'before the fault', measure: h.measure, value: Math.round(h.value) };
+  return { source: 'before the fault', measure: h.measure, value: Math.round(h.value), seconds: before.seconds };
 }
 
 function faultCells(run: RunFile): Cell[] {
@@ -204,7 +204,8 @@ export interface GuaranteeTableRow {
   status: CellResult['status'];
   reason: string | null;
   counts: Pick<FaultOutcome, 'attempted' | 'ok' | 'fail' | 'unknown' | 'lost' | 'recovered' | 'duplicated' | 'unexpected'> | null;
-  throughput: { value: number; source: ThroughputSource; measure: string } | null;
+  /** seconds: the length of the window before the fault, when that is the source. */
+  throughput: { value: number; source: ThroughputSource; measure: string; seconds?: number } | null;
   promised: boolean;
   verdict: Verdict;
 }
@@ -250,7 +251,7 @@ export function guaranteeTable(run: RunFile): GuaranteeTableRow[] {
           r.status === 'ok'
             ? { attempted: f.attempted, ok: f.ok, fail: f.fail, unknown: f.unknown, lost: f.lost, recovered: f.recovered, duplicated: f.duplicated, unexpected: f.unexpected }
             : null,
-        throughput: cost ? { value: cost.value, source: cost.source, measure: cost.measure } : null,
+        throughput: cost ? { value: cost.value, source: cost.source, measure: cost.measure, ...(cost.seconds === undefined ? {} : { seconds: cost.seconds }) } : null,
         promised: promisesNoLoss(r.cell),
         verdict: verdictOf(r),
       };

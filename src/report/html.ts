@@ -32,8 +32,8 @@ export interface ReportPageInput {
   chartsHref: string;
   /** Run-level files that exist beside the page (run.json, summary.csv, timeline.csv...). */
   runFiles: readonly ReportLink[];
-  /** The history page listing all runs. */
-  historyHref: string;
+  /** The history page listing all runs; null when there is none beside the run (no link, never a dead one). */
+  historyHref: string | null;
 }
 
 /** Shared by the report and history pages: readable at 800 px, prints cleanly, no web fonts. */
@@ -149,7 +149,7 @@ function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
   </tr>${noteRow}`;
 }
 
-function summarySection(table: SummaryTable): SafeHtml {
+function summarySection(table: SummaryTable, faulted = false): SafeHtml {
   const shared = table.sharedAxes.length
     ? html`<p class="meta">Same for every cell: ${table.sharedAxes.map(
         ({ axis, value }, index) => html`${index ? ' · ' : ''}${axis} <strong>${value}</strong>`,
@@ -161,6 +161,7 @@ function summarySection(table: SummaryTable): SafeHtml {
     <p class="meta">Rates: median over repetitions, with min–max beneath. Latency percentiles from the merged
       histograms, with the min–max of the repetitions' p99 beneath p99. "unsteady k/n": k repetitions' windows
       were not steady (per-second rate CV over 20%, or halves more than 10% apart). – means undefined (no publish latency without confirms, no rate for a failed cell), not zero.</p>
+    ${faulted ? html`<p class="meta">Fault cells: these rates are over the whole measured window, which holds the outage, the recovery and the drain; they are not comparable with rates before the fault (guarantees table, throughput chart).</p>` : html``}
     <div class="table-wrap"><table>
       <thead>
         <tr class="groups">
@@ -199,7 +200,7 @@ function guaranteeRowHtml(row: GuaranteeTableRow): SafeHtml {
     html`<td class="num${problem ? ' problem' : ''}">${value === undefined ? '–' : formatWhole(value)}</td>`;
   const c = row.counts;
   const throughput = row.throughput
-    ? html`<td class="num">${formatWhole(row.throughput.value)}<br><span class="range">${row.throughput.measure}/s, ${row.throughput.source}</span></td>`
+    ? html`<td class="num">${formatWhole(row.throughput.value)}<br><span class="range">${row.throughput.measure}/s, ${row.throughput.source}${row.throughput.seconds === undefined ? '' : ` (first ${row.throughput.seconds.toFixed(2)} s)`}</span></td>`
     : html`<td class="num">–</td>`;
   const facts = [row.node ? `fault hit ${row.node}` : null, row.resumed].filter(Boolean).join('; ');
   const note = row.reason || facts;
@@ -310,7 +311,7 @@ export function reportHtml(input: ReportPageInput): string {
 <style>${PAGE_STYLE}</style>
 </head>
 <body>
-<nav><a href="${input.historyHref}">← all runs (history)</a></nav>
+${input.historyHref === null ? '' : html`<nav><a href="${input.historyHref}">← all runs (history)</a></nav>`}
 <header>
   <h1>ackbench report: ${run.scenario.name}</h1>
   <p class="meta">run <code>${run.runId}</code> · started ${run.startedAt} · ${finished} · ackbench ${run.ackbenchVersion}</p>
@@ -318,7 +319,7 @@ export function reportHtml(input: ReportPageInput): string {
 ${banners(run, table)}
 ${guaranteesSection(run)}
 ${figures}
-${summarySection(table)}
+${summarySection(table, run.cells.some((r) => r.fault !== undefined))}
 ${environmentSection(run.environment)}
 ${scenarioSection(run)}
 ${filesSection(input)}

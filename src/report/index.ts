@@ -30,7 +30,15 @@ const RUN_FILES: readonly ReportLink[] = [
   { href: 'histograms/', label: 'histograms/', description: 'HdrHistogram percentile distributions (.hgrm) per cell' },
 ];
 
-export async function writeReport(runDir: string): Promise<ReportOutput> {
+export interface ReportOptions {
+  /**
+   * The history page (../index.html) will be written too, after this report (run-dir.ts does so for
+   * a run under ./results). Otherwise the report links to it only if it is already there.
+   */
+  historyFollows?: boolean;
+}
+
+export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<ReportOutput> {
   const run = await readRunFile(runDir);
   const chartsDir = join(runDir, CHARTS_DIR);
   const charts: ReportChart[] = [];
@@ -42,7 +50,8 @@ export async function writeReport(runDir: string): Promise<ReportOutput> {
     charts.push({ name: chart.name, title: chart.title, caption: chart.caption, svg: written.svg, files: written.files });
   }
   const runFiles = RUN_FILES.filter((file) => existsSync(join(runDir, file.href)));
-  const page = reportHtml({ run, charts, chartsHref: CHARTS_DIR, runFiles, historyHref: HISTORY_HREF });
+  const history = options.historyFollows || existsSync(join(runDir, HISTORY_HREF));
+  const page = reportHtml({ run, charts, chartsHref: CHARTS_DIR, runFiles, historyHref: history ? HISTORY_HREF : null });
   const htmlPath = join(runDir, REPORT_FILE);
   await writeFile(htmlPath, page);
   return { charts: charts.map((chart) => join(chartsDir, chart.files.svg)), html: htmlPath, warnings };

@@ -1,4 +1,4 @@
-// The figures of one repetition (DESIGN.md section 2) from what was measured: window lengths, rates,
+// The figures of one repetition (docs/architecture.md#figures-clocks-and-windows) from what was measured: window lengths, rates,
 // latency from merged histograms, status, client CPU and whether the client was the limit. Pure: the
 // cell runner, a shard, a fault cell and `ackbench merge` all turn their measurements into a CellResult
 // here, so a figure means the same whichever of them wrote it.
@@ -7,7 +7,7 @@ import { maskCredentials } from '../broker/url.js';
 import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
 import { steadiness } from '../measure/steadiness.js';
 import type { Cell } from '../scenario/types.js';
-import type { CellRates, CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
+import type { BehindSchedule, CellRates, CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
 import type { ConsumerReport, ProducerReport } from './worker-protocol.js';
 
 /** A worker thread whose event loop was this busy over the window was likely the bottleneck. */
@@ -85,9 +85,9 @@ export interface ClientLoad {
 }
 
 /**
- * The client, not the broker, was likely the limit. A paced producer polls its event loop while it
- * waits, so utilisation says nothing there: a paced cell is client-bound when it fell behind its
- * target rate.
+ * The client, not the broker, was likely the limit. A paced producer sleeps between messages
+ * (run/pace-wait.ts), so its utilisation says little about how close it ran to its limit: a paced
+ * cell is client-bound when it fell behind its target rate.
  */
 export function clientBound(load: ClientLoad): boolean {
   return load.rate ? load.sent < PACED_SHORTFALL * load.rate * load.producers * load.sendSeconds : load.busiest > CLIENT_BOUND_UTILISATION;
@@ -108,6 +108,8 @@ export interface Measured {
   timeline: TimelinePoint[];
   /** Left out of the result when undefined. */
   latencyIntervals?: LatencyInterval[];
+  /** Paced --duration cells (behind-schedule.ts); left out when undefined. */
+  behindSchedule?: BehindSchedule;
 }
 
 /** The CellResult of a repetition that ran (notRunResult is the one of a repetition that did not). */
@@ -130,5 +132,6 @@ export function cellResultFrom(m: Measured): CellResult {
     timeline: m.timeline,
     steadiness: steadiness(m.timeline, m.window),
     ...(m.latencyIntervals ? { latencyIntervals: m.latencyIntervals } : {}),
+    ...(m.behindSchedule ? { behindSchedule: m.behindSchedule } : {}),
   };
 }

@@ -14,6 +14,8 @@ import { mergeEncoded, summarize, type Histogram } from '../measure/histogram.js
 import { Timeline, type RunningTotals } from '../measure/timeline.js';
 import { channelsOf } from '../scenario/matrix.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
+import { behindSchedule } from './behind-schedule.js';
+import { consumedSoFar, everyConsumerReadsAll } from './stream-fan-out.js';
 import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
 import type { CellResult, IntegrityCounts, LatencyInterval } from './result.js';
 import { COUNTER, COUNTER_SLOTS, LATENCY_INTERVAL_MS, type ConsumerReport, type MainToWorker, type ProducerReport, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
@@ -131,12 +133,13 @@ export function sumCounter(workers: CellWorker[], slot: number): number {
 /**
  * The producers are done, having sent `expected` measured messages: each consumer drains, and with
  * several consumers the drain ends as soon as they received that many between them (alone, each
- * would wait until nothing had arrived for drainSeconds, since it cannot know its own share).
+ * would wait until nothing had arrived for drainSeconds, since it cannot know its own share). When
+ * every consumer reads every message (`readsAll`, a stream), each ends once it has all `expected`.
  */
-export async function drainConsumers(consumers: CellWorker[], expected: number): Promise<ConsumerReport[]> {
+export async function drainConsumers(consumers: CellWorker[], expected: number, readsAll = false): Promise<ConsumerReport[]> {
   for (const c of consumers) c.send({ type: 'drain', expected });
   const reports = Promise.all(consumers.map((c) => c.report)) as Promise<ConsumerReport[]>;
-  if (consumers.length > 1) {
+  if (consumers.length > 1 && !readsAll) {
     let done = false;
     reports.then(
       () => (done = true),
@@ -213,6 +216,8 @@ export interface OpenWindowOptions {
   /** Removes the listener on `signal` when the repetition ends. */
   until: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Every consumer reads every message (stream-fan-out.ts): consumed counts what the slowest has read. */
+  readsAll?: boolean;
 }
 
 export interface OpenedWindow {
@@ -235,7 +240,7 @@ export function openWindow(o: OpenWindowOptions): OpenedWindow {
   const snapshot = () => ({
     sent: sumCounter(o.producers, COUNTER.sent),
     confirmed: sumCounter(o.producers, COUNTER.confirmed),
-    consumed: sumCounter(o.consumers, COUNTER.consumed),
+    consumed: consumedSoFar(o.consumers.map((c) => c.count(COUNTER.consumed)), Boolean(o.readsAll)),
   });
   const timeline = new Timeline(snapshot);
   o.timers.push(setInterval(() => timeline.tick(), 1000));
@@ -327,13 +332,14 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
       await adminChannel.purgeQueue(queue);
     }
 
-    const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
+    const readsAll = everyConsumerReadsAll(cell);
+    const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress, readsAll });
 
     stage = 'publishing the measured window';
     const producerReports = await bounded(allProducerReports(producers));
     const expected = producerReports.reduce((n, r) => n + r.sent, 0);
     stage = 'draining consumers';
-    const consumerReports = await bounded(drainConsumers(consumers, expected));
+    const consumerReports = await bounded(drainConsumers(consumers, expected, readsAll));
     const endNs = nowNs();
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
@@ -341,7 +347,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
 
     const queued = cell.consumers === 0 ? await adminChannel.countMessages(queue) : null;
     const answered = cell.publish.kind !== 'none';
-    const counts = account(producerReports, consumerReports, answered, queued);
+    const counts = account(producerReports, consumerReports, answered, queued, { readsAll });
     const measured = measuredWindow(producerReports, consumerReports, { answered, consumed: cell.consumers > 0 });
 
     return cellResultFrom({
@@ -356,6 +362,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
       clientBound: clientBound({ rate: cell.rate, producers: cell.producers, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
       timeline: timeline.points,
       latencyIntervals: latencyIntervals(producers, consumers),
+      behindSchedule: behindSchedule(producerReports),
     });
   } catch (err) {
     return notRunResult(cell, repetition, 'failed', err instanceof Error ? err.message : String(err));

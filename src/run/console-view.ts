@@ -6,6 +6,11 @@ import { channelsOf } from '../scenario/matrix.js';
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { RunEvent } from './run-scenario.js';
 import type { CellResult, RunFile } from './result.js';
+import type { Cell } from '../scenario/types.js';
+import { repetitionFigures, type RepetitionFigures } from '../report/repetition-figures.js';
+import { median } from '../stats/spread.js';
+import { wideIntervalNotes } from '../stats/interval-notes.js';
+import { behindScheduleNote } from './behind-schedule.js';
 
 export interface ConsoleView {
   event: (e: RunEvent) => void;
@@ -21,23 +26,113 @@ function textTable(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** How the table names a cell: its axes, then a suffix (the repetition, or the median row's). */
+function cellLabel(cell: Cell, suffix: string): string {
+  return `${cell.client} ${cell.durability} ${publishLabel(cell.publish)} ${consumeLabel(cell.consume)} ${cell.queue}${cell.producers + cell.consumers > 2 ? ` p${cell.producers}c${cell.consumers}` : ''}${channelsOf(cell) > 1 ? ` ch${channelsOf(cell)}` : ''}${cell.rate ? ` @${cell.rate}/s` : ''}${suffix}`;
+}
+
+/** Rates as the table shows them: the whole measured window, or (fault cells) until the fault. */
+interface ShownRates {
+  window: string;
+  sentPerS: number | null | undefined;
+  confirmedPerS: number | null | undefined;
+  consumedPerS: number | null | undefined;
+}
+
+/** Fault cells: all three rates over the same window, from the first send until the fault. */
+function beforeFaultRates(b: NonNullable<RepetitionFigures['beforeFault']>): ShownRates {
+  return { window: `to fault ${b.seconds.toFixed(2)} s`, sentPerS: b.sentPerS, confirmedPerS: b.confirmedPerS, consumedPerS: b.consumedPerS };
+}
+
 export function resultTable(run: RunFile): string {
-  const header = ['cell', 'status', 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
-  const rows = run.cells.map((r: CellResult) => [
-    `${r.cell.client} ${r.cell.durability} ${publishLabel(r.cell.publish)} ${consumeLabel(r.cell.consume)} ${r.cell.queue}${r.cell.producers + r.cell.consumers > 2 ? ` p${r.cell.producers}c${r.cell.consumers}` : ''}${channelsOf(r.cell) > 1 ? ` ch${channelsOf(r.cell)}` : ''}${r.cell.rate ? ` @${r.cell.rate}/s` : ''}${run.scenario.window.repetitions > 1 ? ` r${r.repetition}` : ''}`,
-    r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status,
-    r.status === 'ok' ? fmt(r.rates.sentPerS) : '',
-    fmt(r.rates.confirmedPerS),
-    fmt(r.rates.consumedPerS),
-    fmt(r.publishLatency?.p50Us),
-    fmt(r.publishLatency?.p99Us),
-    fmt(r.e2eLatency?.p50Us),
-    fmt(r.e2eLatency?.p99Us),
-    r.status === 'ok' ? String(r.counts.lost) : '',
-    r.status === 'ok' ? String(r.counts.duplicates) : '',
-    r.status === 'ok' ? fmt(r.clientCpuPct) : '',
-  ]);
+  // A fault run's rates are over two kinds of window: a column names each row's.
+  const windows = run.cells.some((r) => r.fault !== undefined);
+  const header = ['cell', 'status', ...(windows ? ['rates over'] : []), 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
+  const repeated = run.scenario.window.repetitions > 1;
+  const rows: string[][] = [];
+  const row = (label: string, status: string, rates: ShownRates, rest: string[]) => [
+    label,
+    status,
+    ...(windows ? [rates.window] : []),
+    fmt(rates.sentPerS),
+    fmt(rates.confirmedPerS),
+    fmt(rates.consumedPerS),
+    ...rest,
+  ];
+  run.cells.forEach((r: CellResult, i) => {
+    // The same figures as summary.csv's row (repetition-figures.ts): none for a repetition that failed.
+    const f = repetitionFigures(r);
+    const rates = f.beforeFault ? beforeFaultRates(f.beforeFault) : { window: f.window ? 'whole window' : '', ...f.rates };
+    rows.push(
+      row(cellLabel(r.cell, repeated ? ` r${r.repetition}` : ''), r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status, rates, [
+        fmt(f.publishLatency?.p50Us),
+        fmt(f.publishLatency?.p99Us),
+        fmt(f.e2eLatency?.p50Us),
+        fmt(f.e2eLatency?.p99Us),
+        f.counts ? String(f.counts.lost) : '',
+        f.counts ? String(f.counts.duplicates) : '',
+        fmt(f.clientCpuPct),
+      ]),
+    );
+    // With repetitions, each cell's median row follows its last repetition (as summary.csv's `all` row).
+    const a = repeated && run.cells[i + 1]?.cell.id !== r.cell.id ? run.aggregates.find((x) => x.cell.id === r.cell.id) : undefined;
+    if (!a) return;
+    const before = run.cells.filter((x) => x.cell.id === r.cell.id && x.status === 'ok' && x.fault?.beforeFault).map((x) => x.fault!.beforeFault!);
+    const medianOf = (pick: (b: (typeof before)[number]) => number | null) => {
+      const values = before.map(pick).filter((v): v is number => v !== null);
+      return values.length ? median(values) : null;
+    };
+    const medianRates: ShownRates = before.length
+      ? { window: 'to fault', sentPerS: medianOf((b) => b.sentPerS), confirmedPerS: medianOf((b) => b.confirmedPerS), consumedPerS: medianOf((b) => b.consumedPerS) }
+      : { window: 'whole window', sentPerS: a.rates.sentPerS.median, confirmedPerS: a.rates.confirmedPerS?.median, consumedPerS: a.rates.consumedPerS?.median };
+    rows.push(
+      row(cellLabel(a.cell, ' median'), `${a.repetitions} ok${a.failed ? `, ${a.failed} failed` : ''}`, medianRates, [
+        fmt(a.publishLatency?.p50Us),
+        fmt(a.publishLatency?.p99Us),
+        fmt(a.e2eLatency?.p50Us),
+        fmt(a.e2eLatency?.p99Us),
+        String(a.counts.lost),
+        String(a.counts.duplicates),
+        fmt(a.clientCpuPct),
+      ]),
+    );
+  });
   return textTable(header, rows);
+}
+
+/** "shard 1/2 of group quick-2". */
+function shardLabel(s: { index: number; count: number; group: string }): string {
+  return `shard ${s.index}/${s.count} of group ${s.group}`;
+}
+
+/** The table as `run` and `merge` print it: the rows, what their figures are, and the notes. */
+export function tableWithNotes(run: RunFile): string {
+  const lines = [
+    '',
+    ...(run.shard ? [`${shardLabel(run.shard)}: this shard's own figures (combine the shards with ackbench merge)`] : []),
+    resultTable(run),
+    '',
+    "rates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound",
+    ...tableNotes(run).map((line) => `note: ${line}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Lines under the table: what a row's figures leave out, or where a spread means little. */
+export function tableNotes(run: RunFile): string[] {
+  const notes: string[] = [];
+  if (run.scenario.window.repetitions > 1) notes.push('median rows: rates are medians over the ok repetitions, latency from their merged histograms, lost and dup summed');
+  if (run.cells.some((r) => r.fault !== undefined)) {
+    notes.push(
+      "fault cells: sent/s, confirmed/s and consumed/s from the first measured send until the fault was injected (\"to fault\"), all three over that one window; their rates over the whole window hold the outage, the recovery and the drain, and are not comparable with these (summary.csv: sent_per_s..., beside fault_before_*)",
+    );
+  }
+  for (const r of run.cells) {
+    const line = behindScheduleNote(r.cell.id, r.repetition, r.behindSchedule);
+    if (line) notes.push(line);
+  }
+  for (const a of run.aggregates) notes.push(...wideIntervalNotes(a));
+  return notes;
 }
 
 export function createConsoleView(options: { json: boolean; stream?: NodeJS.WriteStream }): ConsoleView {
@@ -64,7 +159,7 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
     event(e) {
       switch (e.type) {
         case 'run-start':
-          err.write(`ackbench: ${e.cells} cells x ${e.repetitions} repetitions against ${e.broker}\nresults: ${e.dir}\n`);
+          err.write(`ackbench: ${e.cells} cells x ${e.repetitions} repetitions against ${e.broker}${e.shard ? `, ${shardLabel(e.shard)}` : ''}\nresults: ${e.dir}\n`);
           break;
         case 'cell-start':
           if (tty) {
@@ -93,7 +188,9 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
           const counts = f
             ? `attempted ${f.attempted}, ok ${f.ok}, unknown ${f.unknown}, lost ${f.lost}, recovered ${f.recovered}, duplicated ${f.duplicated}`
             : `lost ${r.counts.lost}`;
-          const detail = r.status === 'ok' ? `${fmt(headline)} msg/s, ${counts}` : `${r.status}: ${r.reason}`;
+          // A fault cell's rate is named with its window: before the fault, or the whole one with the outage.
+          const rate = f ? faultRateLine(r) : `${fmt(headline)} msg/s`;
+          const detail = r.status === 'ok' ? `${rate}, ${counts}` : `${r.status}: ${r.reason}`;
           err.write(`[${e.index}/${e.total}] ${r.cell.id} r${r.repetition}: ${detail}\n`);
           break;
         }
@@ -106,11 +203,27 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
       err.write(`${line}\n`);
     },
     finish(run, dir, problems) {
-      process.stdout.write(`\n${resultTable(run)}\n`);
-      process.stdout.write(`\nrates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound\n`);
+      process.stdout.write(tableWithNotes(run));
       if (!run.complete) process.stdout.write('run incomplete: run.json has complete: false; continue with --resume\n');
       for (const p of problems) process.stdout.write(`problem: ${p}\n`);
       process.stdout.write(`files: ${dir} (run.json, summary.csv, timeline.csv, histograms/, index.html)\n`);
     },
   };
+}
+
+/** The headline rate of some rates (consumed, else confirmed, else sent), with its name and window. */
+function headlineOf(rates: { sentPerS: number; confirmedPerS: number | null; consumedPerS: number | null }) {
+  if (rates.consumedPerS !== null) return { measure: 'consumed', value: rates.consumedPerS, window: 'consumeSeconds' } as const;
+  if (rates.confirmedPerS !== null) return { measure: 'confirmed', value: rates.confirmedPerS, window: 'confirmSeconds' } as const;
+  return { measure: 'sent', value: rates.sentPerS, window: 'sendSeconds' } as const;
+}
+
+/** "consumed 1,341/s before the fault (1.49 s); consumed 89/s over the whole 22.40 s with the outage and drain". */
+export function faultRateLine(r: CellResult): string {
+  const whole = headlineOf(r.rates);
+  const wholePart = `${whole.measure} ${fmt(whole.value)}/s over the whole ${fmt(r.window[whole.window], 2)} s with the outage and drain`;
+  const b = r.fault?.beforeFault;
+  if (!b) return wholePart;
+  const before = headlineOf(b);
+  return `${before.measure} ${fmt(before.value)}/s before the fault (${fmt(b.seconds, 2)} s); ${wholePart}`;
 }

@@ -1,4 +1,4 @@
-// Fault cells (DESIGN.md section 4): one cell on a node the harness owns (FaultNode: a private node or a
+// Fault cells (docs/architecture.md#a-fault-cell): one cell on a node the harness owns (FaultNode: a private node or a
 // container), with a fault injected mid-run (kill -9 of the node and a start on the same data, a
 // graceful restart, closing every client connection, or killing the consumers), then a drain of
 // everything left, counted as Jepsen's total-queue checker does.
@@ -44,6 +44,7 @@ import type { AmqpChannel, AmqpConnection, ClientAdapter } from '../clients/adap
 import type { FaultNode } from '../broker/fault-node.js';
 import { startLocalNode } from '../broker/local-node.js';
 import { FAULT_AFTER, FAULT_KINDS, type FaultAfter } from '../scenario/types.js';
+import { consumedSoFar, everyConsumerReadsAll } from './stream-fan-out.js';
 import { account } from '../measure/accounting.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
@@ -408,7 +409,8 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       seconds: Math.round(beforeSeconds * 1000) / 1000,
       sentPerS: rate(atFault.sent),
       confirmedPerS: cell.publish.kind === 'none' ? null : rate(atFault.confirmed),
-      consumedPerS: cell.consumers > 0 ? rate(atFault.consumed) : null,
+      // On a stream every consumer reads every message: consumed is what the slowest had (stream-fan-out.ts).
+      consumedPerS: cell.consumers > 0 ? rate(consumedSoFar(consumers.map((c) => c.count(COUNTER.consumed)), everyConsumerReadsAll(cell))) : null,
     };
     stage = `injecting the fault (${spec.kind})`;
     await bounded(inject(target, spec.kind, { consumers, consumerPids, node }));
@@ -484,13 +486,10 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
 
     const answered = cell.publish.kind !== 'none';
     const everyConsumer = [...consumerReports, drainReport];
-    const counts: IntegrityCounts = account(producerReports, everyConsumer, answered, null);
+    // A stream keeps what was read: the drain consumer reads it again from the start, which is not
+    // a redelivery (stream-fan-out.ts). Only duplicates seen within one consumer count.
+    const counts: IntegrityCounts = account(producerReports, everyConsumer, answered, null, { readsAll: everyConsumerReadsAll(cell) });
     counts.unexpected += neverAttempted(producerReports, everyConsumer);
-    if (cell.queue === 'stream') {
-      // A stream keeps what was read: the drain consumer reads it again from the start, which is not
-      // a redelivery. Count only duplicates seen within one consumer.
-      counts.duplicates = everyConsumer.reduce((n, c) => n + c.duplicates, 0);
-    }
     if (!answered) {
       // Nothing is ever answered: every message sent is unknown, and those received are recovered.
       counts.unknown = counts.sent;

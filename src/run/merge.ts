@@ -29,6 +29,7 @@ import { cellResultFrom, measuredWindow, type MeasuredWindow } from './cell-resu
 import { notRunResult } from './cell-runner.js';
 import type { CellResult, LatencyInterval, RunFile, TimelinePoint } from './result.js';
 import { writeRunFiles, writeRunReport } from './run-dir.js';
+import { sumBehindSchedule } from './behind-schedule.js';
 import { problemsOf } from './run-scenario.js';
 import { bitsFileName, loadReports, type ShardBitsFile } from './shard.js';
 
@@ -102,6 +103,8 @@ function sumTimelines(timelines: TimelinePoint[][]): TimelinePoint[] {
     p.sent += t.sent;
     p.confirmed += t.confirmed;
     p.consumed += t.consumed;
+    // The shards' rows of one second differ in length by their timers' drift; the last by when each ended.
+    if (t.seconds !== undefined) p.seconds = Math.max(p.seconds ?? 0, t.seconds);
     bySecond.set(t.second, p);
   }
   return [...bySecond.values()].sort((a, b) => a.second - b.second);
@@ -158,6 +161,7 @@ export function mergeRepetition(results: CellResult[], files: ShardBitsFile[], s
     clientBound: results.some((r) => r.clientBound),
     timeline: sumTimelines(results.map((r) => r.timeline)),
     latencyIntervals: mergeIntervals(files),
+    behindSchedule: sumBehindSchedule(results.map((r) => r.behindSchedule)),
   });
 }
 

@@ -1,7 +1,7 @@
 // One producer: warm-up, then the measured window, publishing in the cell's mode. Runs in a worker.
 
 import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
@@ -11,6 +11,7 @@ import { Pacer } from '../measure/pacer.js';
 import { maxOutstanding } from '../scenario/modes.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import { modeDriver } from './publish-modes.js';
+import { busyExcept, PaceWaiter } from './pace-wait.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ProducerReport } from './worker-protocol.js';
 
@@ -118,12 +119,11 @@ export async function runProducer(
       if (count !== null ? i >= count : nowNs() >= untilNs!) return;
       let sendNs: number;
       if (pacer) {
-        // Wait until due without blocking the event loop (confirms must keep flowing): timers for
-        // whole milliseconds, then event-loop turns for the sub-millisecond remainder.
-        for (let waitMs = pacer.waitMs(i, nowNs()); waitMs > 0; waitMs = pacer.waitMs(i, nowNs())) {
-          if (waitMs >= 1.5) await sleep(Math.floor(waitMs - 0.5));
-          else await yieldToLoop();
-        }
+        // Send what is due; sleep until the next one is (pace-wait.ts: no polling). A message of a
+        // duration cell belongs to the window only if it was due before the deadline.
+        if (untilNs !== null && pacer.intendedNs(i) >= untilNs) return;
+        await pace!.untilDue(i, control.stopped);
+        if (control.stopped() || failure) return;
         sendNs = pacer.intendedNs(i);
       } else {
         sendNs = nowNs();
@@ -151,6 +151,9 @@ export async function runProducer(
   let firstSendNs = 0;
   let sendEndNs = 0;
   let busy = 0;
+  let pace: PaceWaiter | null = null;
+  /** Paced duration cells: messages due before the deadline (sent or not: the producer may fall behind). */
+  let dueByDeadline: number | null = null;
   const failNow = (err: unknown) => fail(generation, err instanceof Error ? err : new Error(String(err)));
   try {
     await phase(window.warmupMessages, null, true, null);
@@ -161,6 +164,7 @@ export async function runProducer(
     firstSendNs = nowNs();
     const pacer = cell.rate ? new Pacer(firstSendNs, cell.rate) : null;
     const untilNs = window.durationSeconds ? firstSendNs + window.durationSeconds * 1e9 : null;
+    pace = pacer ? new PaceWaiter(pacer) : null;
     i = 0;
     for (;;) {
       try {
@@ -187,10 +191,12 @@ export async function runProducer(
         failNow(err);
       }
     }
-    busy = performance.eventLoopUtilization(elu0).utilization;
+    busy = busyExcept(performance.eventLoopUtilization(elu0), pace?.blockedMs ?? 0);
+    if (pacer && untilNs !== null) dueByDeadline = pacer.dueBefore(untilNs);
   } catch (err) {
     failNow(err);
   }
+  pace?.close();
   if (!sendEndNs) sendEndNs = nowNs();
   if (!failure) await ch.close().catch(() => undefined);
   const error = (failure ?? null) as Error | null; // assigned in callbacks, which TypeScript's narrowing cannot see
@@ -206,11 +212,12 @@ export async function runProducer(
     reconnects,
     resumedAtNs,
     lastError: lastError ? (lastError as Error).message : null,
-    publishHistogram: null, // filled in by the worker (worker-protocol.ts)
+    publishHistogram: null, // filled in by the worker (worker.ts), on the first report of its producers
     firstSendNs,
     sendEndNs,
     lastConfirmNs,
     busy,
+    dueByDeadline,
     error: error ? error.message : null,
   };
 }

@@ -1,5 +1,6 @@
-// The five publish modes, built once on the adapter's primitives. Adding a mode touches this file
-// (and its spelling in scenario/modes.ts), never a client adapter.
+// The five publish modes, built once on the adapter's primitives. Adding a mode touches this file, its
+// spelling and outstanding bound in scenario/modes.ts, its kind in scenario/types.ts (PublishMode,
+// PUBLISH_KINDS), its colour in report/palette.ts and its order in report/cell-labels.ts; never a client adapter.
 
 import type { AmqpChannel, AmqpConnection, ConfirmListener } from '../clients/adapter.js';
 import type { ConfirmTracker } from '../measure/confirm-tracker.js';
@@ -32,7 +33,7 @@ export function modeDriver(mode: PublishMode, tracker: ConfirmTracker | null, ch
         answered: false,
         open: (connection) => connection.openChannel(),
         afterPublish: () => null,
-        // No confirms: the window ends when a round trip after the last send returns (DESIGN.md 2).
+        // No confirms: the window ends when a round trip after the last send returns (docs/architecture.md#figures-clocks-and-windows).
         finish: (queue) => channelRef.ch!.sync(queue),
       };
     case 'single': {

@@ -1,5 +1,5 @@
 // What one measured repetition of a cell produced, and the run file that holds them all.
-// These shapes are the run.json format (DESIGN.md section 6): extend, never rename.
+// These shapes are the run.json format (docs/architecture.md#output-formats): extend, never rename.
 
 import type { Steadiness } from '../measure/steadiness.js';
 import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
@@ -59,6 +59,11 @@ export interface TimelinePoint {
   sent: number;
   confirmed: number;
   consumed: number;
+  /**
+   * The row's true length in seconds (monotonic clock): about 1, and for the last row the fraction
+   * of a second after the last whole one. Absent in runs written before it was kept (read as 1).
+   */
+  seconds?: number;
 }
 
 /** Latency over one interval of the measured window (a minute; the last one may be shorter). */
@@ -73,7 +78,7 @@ export interface LatencyInterval {
 
 export type CellStatus = 'ok' | 'failed' | 'unsupported';
 
-/** A fault injected mid-run on a broker the harness owns (DESIGN.md section 4). */
+/** A fault injected mid-run on a broker the harness owns (docs/architecture.md#faults). */
 export type { FaultKind } from '../scenario/types.js';
 
 /** What a node said about a queue it no longer had after a fault (queue-recovery.ts). */
@@ -194,7 +199,10 @@ export interface CellResult {
   histograms: { publish: string | null; e2e: string | null };
   /** Client process CPU (user + system) over the cell, percent of one core. */
   clientCpuPct: number;
-  /** Client CPU near one core per worker thread: the client, not the broker, may be the limit. */
+  /**
+   * A worker thread's event loop was over 90% busy over the window (a paced cell: it sent less than 95%
+   * of its target rate): the client, not the broker, may be the limit (cell-result.ts clientBound).
+   */
   clientBound: boolean;
   timeline: TimelinePoint[];
   /** Whether the window was steady: CV and half-against-half rate over its whole seconds (measure/steadiness.ts). */
@@ -203,6 +211,18 @@ export interface CellResult {
   latencyIntervals?: LatencyInterval[];
   /** Set on fault cells only (ackbench faults). */
   fault?: FaultOutcome;
+  /** Paced --duration cells only: messages due before the deadline, and how many of them were not sent. */
+  behindSchedule?: BehindSchedule;
+}
+
+/**
+ * A paced --duration cell stops at its deadline: `due` messages were due before it, and `unsent` of
+ * them were never sent because the producers were behind schedule (the latest ones, missing from
+ * the latency figures).
+ */
+export interface BehindSchedule {
+  due: number;
+  unsent: number;
 }
 
 /** The spread of one rate over repetitions. */
@@ -210,9 +230,11 @@ export interface RateSpread {
   median: number;
   min: number;
   max: number;
-  /** 95% confidence interval of the mean (Student's t); null with fewer than 2 repetitions. */
+  /** 95% confidence interval of the mean (Student's t); null with fewer than 2 repetitions. Never below 0. */
   ci95Low: number | null;
   ci95High: number | null;
+  /** The interval's half-width exceeds a quarter of the mean (stats/spread.ts): too wide to mean much. */
+  ci95TooWide?: boolean;
 }
 
 /** One cell over all its repetitions: rates spread, latency from merged histograms, counts summed. */

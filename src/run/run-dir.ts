@@ -1,10 +1,10 @@
-// A run's directory and the files in it (DESIGN.md section 6), the same for `run`, `faults` and
+// A run's directory and the files in it (docs/architecture.md#output-formats), the same for `run`, `faults` and
 // `merge`: the run id, the check that the directory can be written before anything is measured, and
 // run.json / summary.csv / timeline.csv rewritten atomically after each cell and at the end.
 
 import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { summaryCsv, timelineCsv, writeHistogramFiles } from '../report/csv.js';
 import { aggregate } from '../stats/aggregate.js';
@@ -12,6 +12,9 @@ import { writeFileAtomic } from './atomic-write.js';
 import type { Environment, RunFile } from './result.js';
 
 const ackbenchVersion: string = createRequire(import.meta.url)('../../../package.json').version;
+
+/** Where runs go without --out (relative to the working directory), and where their history page is. */
+export const DEFAULT_RESULTS_DIR = 'results';
 
 export function makeRunId(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -33,7 +36,7 @@ function ensureWritable(dir: string): void {
 
 /** The run's directory, outDir or else results/<run-id>, created and checked writable. */
 export function prepareRunDir(outDir: string | undefined, runId: string): string {
-  const dir = resolve(outDir ?? join('results', runId));
+  const dir = resolve(outDir ?? join(DEFAULT_RESULTS_DIR, runId));
   ensureWritable(dir);
   return dir;
 }
@@ -70,10 +73,20 @@ export function finishRunFiles(dir: string, run: RunFile, complete: boolean): vo
   writeRunFiles(dir, run);
 }
 
-/** The HTML report and charts, unless turned off (report: false) or no cell ran. */
+/**
+ * The HTML report and charts, unless turned off (report: false) or no cell ran. A run under
+ * ./results (the default place) also rewrites the history page of ./results, which its report links
+ * to: the first report a user opens has no dead link. Elsewhere (--out) the history is left alone.
+ */
 export async function writeRunReport(dir: string, run: RunFile, report: boolean | undefined): Promise<void> {
   if (report !== false && run.cells.length > 0) {
     const { writeReport } = await import('../report/index.js');
-    await writeReport(dir);
+    const results = resolve(DEFAULT_RESULTS_DIR);
+    const underResults = dirname(resolve(dir)) === results;
+    await writeReport(dir, { historyFollows: underResults });
+    if (underResults) {
+      const { writeHistory } = await import('../report/history.js');
+      await writeHistory(results);
+    }
   }
 }

@@ -2,7 +2,7 @@
 // starts (a node, a cluster of three, or a docker container), kills and removes; the run directory is written as `run`
 // writes it (run.json with each cell's fault outcome, summary.csv with the fault columns, report).
 //
-// Exit code (DESIGN.md section 7): a fault run measures loss, so a loss is a finding, printed and kept
+// Exit code (docs/architecture.md#exit-codes): a fault run measures loss, so a loss is a finding, printed and kept
 // in the files. Only a broken promise fails it (exit 1): confirmed messages lost by a cell whose modes
 // promise none (persistent, confirms or tx, manual ack; run/guarantees.ts), a cell that failed, or
 // messages received that nobody sent.

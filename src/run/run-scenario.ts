@@ -18,7 +18,7 @@ import { runShardCellRepetition } from './shard-runner.js';
 import { bitsFileName, clockDomain, defaultGroup, scenarioFingerprint, type ShardInfo } from './shard.js';
 
 export type RunEvent =
-  | { type: 'run-start'; runId: string; dir: string; cells: number; repetitions: number; broker: string }
+  | { type: 'run-start'; runId: string; dir: string; cells: number; repetitions: number; broker: string; shard?: { index: number; count: number; group: string } }
   | { type: 'cell-start'; index: number; total: number; cell: string; repetition: number }
   | ({ type: 'progress'; cell: string; repetition: number } & Progress)
   | { type: 'cell-result'; index: number; total: number; result: CellResult }
@@ -38,7 +38,7 @@ export interface RunOptions {
   report?: boolean;
   /**
    * Rate sweep: after each unlimited cell, run it again paced at these fractions of the throughput
-   * it reached (e.g. 0.1 ... 1), giving the latency-versus-throughput curve (DESIGN.md section 3).
+   * it reached (e.g. 0.1 ... 1), giving the latency-versus-throughput curve (docs/architecture.md#rate-control-and-the-sweep).
    */
   sweep?: number[];
   /**
@@ -110,7 +110,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     ...newRunFile(runId, { name: scenario.name, axes: scenario.axes, window: scenario.window }, environment, previous?.startedAt ?? new Date().toISOString()),
     ...(shard ? { shard } : {}),
   };
-  emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url) });
+  emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url), ...(shard ? { shard: { index: shard.index, count: shard.count, group: shard.group } } : {}) });
 
   // Sweep cells are derived from measured maxima, so the list grows while the run goes.
   const queue = [...scenario.cells];

@@ -27,6 +27,7 @@ import { account } from '../measure/accounting.js';
 import { nowNs } from '../measure/clock.js';
 import { encodeHistogram } from '../measure/histogram.js';
 import type { Cell } from '../scenario/types.js';
+import { behindSchedule } from './behind-schedule.js';
 import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
 import { allProducerReports, cellTimeout, CellWorker, latencyIntervals, mergedIntervals, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type CellRunOptions } from './cell-runner.js';
 import type { CellResult, IntegrityCounts } from './result.js';
@@ -219,6 +220,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
       clientBound: clientBound({ rate: cell.rate, producers: producers.length, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
       timeline: timeline.points,
       latencyIntervals: latencyIntervals(producers, consumers),
+      behindSchedule: behindSchedule(producerReports),
     });
     if (failure !== null) {
       bus.announce('fail', cell.id, repetition, oneLine(failure));

@@ -89,6 +89,11 @@ export interface ProducerReport {
   lastConfirmNs: number;
   /** Event-loop utilisation of the worker over the measured window, 0..1. */
   busy: number;
+  /**
+   * Paced --duration cells: the messages due before the deadline (start + duration), sent or not.
+   * Fewer sent means the producer was behind schedule when the window closed. Absent or null otherwise.
+   */
+  dueByDeadline?: number | null;
   error: string | null;
 }
 

@@ -1,4 +1,5 @@
-// Worker thread entry: one producer or one consumer of a cell.
+// Worker thread entry: one consumer of a cell, or its producers that share one connection (the channels
+// axis: a channel each; one producer when channels is 1).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AmqpConnection } from '../clients/adapter.js';

@@ -1,4 +1,4 @@
-// Spelling of publish and consume modes (DESIGN.md section 7): parse and print, one place.
+// Spelling of publish and consume modes (docs/architecture.md#spelling-of-modes): parse and print, one place.
 
 import type { ConsumeMode, PublishMode } from './types.js';
 

@@ -29,7 +29,7 @@ export type ConsumeMode =
   /** noAck consumption; prefetch 0 means unlimited (ignored by the broker for auto-ack on classic queues) */
   | { ack: 'auto'; prefetch: number };
 
-/** Faults the harness can inject mid-run on a broker it owns (DESIGN.md section 4). */
+/** Faults the harness can inject mid-run on a broker it owns (docs/architecture.md#faults). */
 export const FAULT_KINDS = ['kill9', 'restart', 'close-connections', 'kill-consumer'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -1,12 +1,19 @@
 // Spread of a figure over repetitions: median, min, max and a 95% confidence interval of the mean.
 
+import quantile from '@stdlib/stats-base-dists-t-quantile';
 import type { RateSpread } from '../run/result.js';
 
-/** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond. */
-const T_975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+/**
+ * An interval whose half-width exceeds this share of the mean says little: the mean is not known to
+ * within a quarter of itself, too loose to tell apart cells that differ by less. With 2 repetitions
+ * (t = 12.7) this is nearly always so.
+ */
+export const CI_TOO_WIDE_SHARE = 0.25;
 
+/** The 97.5% quantile of Student's t (two-sided 95%), exact for any degrees of freedom. */
 export function tQuantile975(degreesOfFreedom: number): number {
-  return degreesOfFreedom <= T_975.length ? T_975[degreesOfFreedom - 1] : 1.96;
+  if (!(degreesOfFreedom >= 1)) throw new RangeError(`degrees of freedom must be at least 1, got ${degreesOfFreedom}`);
+  return quantile(0.975, degreesOfFreedom);
 }
 
 export function median(values: number[]): number {
@@ -15,17 +22,23 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * The spread of values that cannot be negative (rates, latencies): the interval's low end is clamped
+ * at 0, and an interval too wide to mean much (CI_TOO_WIDE_SHARE) is flagged.
+ */
 export function spread(values: number[]): RateSpread {
   if (values.length === 0) throw new RangeError('spread of no values');
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   let ci95Low: number | null = null;
   let ci95High: number | null = null;
+  let ci95TooWide = false;
   if (n >= 2) {
     const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
     const half = tQuantile975(n - 1) * Math.sqrt(variance / n);
-    ci95Low = mean - half;
+    ci95Low = Math.max(0, mean - half);
     ci95High = mean + half;
+    ci95TooWide = half > CI_TOO_WIDE_SHARE * mean;
   }
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values), ci95Low, ci95High };
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), ci95Low, ci95High, ci95TooWide };
 }

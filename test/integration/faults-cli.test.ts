@@ -76,6 +76,10 @@ describe('ackbench faults', { concurrency: false }, () => {
     assert.ok(persistent.ok > 0);
     assert.match(r.stdout, /finding: .*transient.*confirmed messages lost \(transient messages do not survive the node\)/);
     assert.doesNotMatch(r.stdout, /problem:/);
+    // Every rate is named with its window: the table's until the fault, the per-cell line both.
+    assert.match(r.stdout, /rates over/);
+    assert.match(r.stdout, /to fault \d+\.\d\d s/);
+    assert.match(r.stderr, /(confirmed|consumed) [\d,]+\/s before the fault \([\d.]+ s\); consumed [\d,]+\/s over the whole [\d.]+ s with the outage and drain/);
 
     const rows = parse(readFileSync(join(out, 'summary.csv')), { columns: true }) as Record<string, string>[];
     for (const column of ['ok', 'fail', 'recovered', 'unexpected', 'fault']) assert.ok(column in rows[0], `summary.csv has ${column}`);

@@ -25,18 +25,32 @@ describe('a run split over two agents, merged', () => {
   const merged = join(root, 'merged');
   let shards: RunFile[];
   let run: RunFile;
+  let shardOutputs: Array<{ stdout: string; stderr: string }>;
+  let mergeStdout = '';
 
   before(
     async () => {
       const results = await Promise.all([runCli(shardArgs(group, '1/2', dirs[0]), { timeoutMs: 50_000 }), runCli(shardArgs(group, '2/2', dirs[1]), { timeoutMs: 50_000 })]);
       results.forEach((r, k) => assert.equal(r.code, 0, `shard ${k + 1}: exit ${r.code}\n${r.stderr}\n${r.stdout}`));
       shards = dirs.map(readRun);
+      shardOutputs = results;
       const m = await runCli(['merge', ...dirs, '--out', merged, '--no-report'], { timeoutMs: 30_000 });
       assert.equal(m.code, 0, `merge: exit ${m.code}\n${m.stderr}\n${m.stdout}`);
+      mergeStdout = m.stdout;
       run = readRun(merged);
     },
     { timeout: 60_000 },
   );
+
+  test("each shard's output says which shard it is; merge prints the merged table", () => {
+    shardOutputs.forEach((o, k) => {
+      assert.match(o.stderr, new RegExp(`shard ${k + 1}/2 of group ${group}`), 'at the start');
+      assert.match(o.stdout, new RegExp(`shard ${k + 1}/2 of group ${group}: this shard's own figures`), 'above its table');
+    });
+    assert.match(mergeStdout, /cell +status +sent\/s/);
+    assert.match(mergeStdout, /merged 2 shards/);
+    assert.doesNotMatch(mergeStdout, /this shard's own/);
+  });
 
   test('each shard marks its run.json and ran its own share of producers and consumers', () => {
     shards.forEach((s, k) => {

@@ -1,4 +1,4 @@
-// Integrity accounting: producer and consumer reports in, Jepsen-style counts out (DESIGN.md 2 and 4).
+// Integrity accounting: producer and consumer reports in, Jepsen-style counts out (docs/architecture.md#the-life-of-one-message, docs/architecture.md#faults).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -144,5 +144,27 @@ describe('account', () => {
     assert.equal(unanswered.confirmed, null);
     assert.equal(unanswered.lost, 0);
     assert.equal(unanswered.missing, 10);
+  });
+});
+
+describe('several consumers on a stream (every consumer reads every message)', () => {
+  test('two consumers each reading all 2000: received 2000, no duplicates, nothing lost', () => {
+    const all = range(0, 2000);
+    const c = account([producer(0, 2000)], [consumer(0, [all]), consumer(1, [all])], true, null, { readsAll: true });
+    assert.equal(c.received, 2000);
+    assert.equal(c.duplicates, 0);
+    assert.equal(c.lost, 0);
+    assert.equal(c.missing, 0);
+  });
+
+  test('the same reports from a classic queue are 2000 duplicates (each message should reach one consumer)', () => {
+    const all = range(0, 2000);
+    assert.equal(account([producer(0, 2000)], [consumer(0, [all]), consumer(1, [all])], true, null).duplicates, 2000);
+  });
+
+  test('a second delivery to the same consumer is still a duplicate', () => {
+    const all = range(0, 100);
+    const c = account([producer(0, 100)], [consumer(0, [all], { duplicates: 3 }), consumer(1, [all])], true, null, { readsAll: true });
+    assert.equal(c.duplicates, 3);
   });
 });

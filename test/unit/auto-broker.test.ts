@@ -1,4 +1,4 @@
-// `--broker auto` picks the first broker available, in DESIGN.md's order: the default URL, a private
+// `--broker auto` picks the first broker available, in the order of docs/architecture.md#brokers-ackbench-owns: the default URL, a private
 // node from an installed rabbitmq-server, a docker container; probes after the one that answered are
 // not asked (a `docker info` costs up to 5 s).
 

@@ -99,7 +99,7 @@ function assertUnits(rendered: RenderedChart, chart: string): void {
 describe('run charts', () => {
   const charts = runCharts(run);
 
-  it('builds the four charts of DESIGN.md section 8 from the fixture', () => {
+  it('builds the four charts of a plain run (docs/architecture.md#charts-and-the-report) from the fixture', () => {
     assert.deepEqual(
       charts.map((chart) => chart.name),
       ['throughput', 'latency', 'frontier', 'timeline'],
@@ -270,9 +270,11 @@ describe('writeReport', () => {
     const page = await readFile(output.html, 'utf8');
     assert.ok(!page.includes('<script'), 'no script at all: the page works offline and cannot run run data');
     assert.ok(!/(src|href)="(https?:)?\/\//.test(page), 'no external reference');
-    for (const href of ['../index.html', 'summary.csv', 'timeline.csv', 'run.json', 'charts/throughput.csv', 'charts/timeline.csv']) {
+    for (const href of ['summary.csv', 'timeline.csv', 'run.json', 'charts/throughput.csv', 'charts/timeline.csv']) {
       assert.ok(page.includes(`href="${href}"`), href);
     }
+    // No history page beside this run: no link to one (history-link.test.ts has the cases with one).
+    assert.ok(!page.includes('href="../index.html"'), 'no dead history link');
     for (const name of ['throughput', 'latency', 'frontier', 'timeline']) assert.ok(page.includes(`data-chart="${name}"`), name);
     assert.match(page, /Partial run\./);
     assert.ok(page.includes(`data-cell="${failedCellId}"`), 'failed cell in the table');

@@ -1,4 +1,4 @@
-// The guarantees matrix of a fault run (DESIGN.md sections 4, 7, 8): the rows, the Vega-Lite chart
+// The guarantees matrix of a fault run (docs/architecture.md#faults, docs/architecture.md#charts-and-the-report): the rows, the Vega-Lite chart
 // (compiles without warnings, a bar and a number per row, the fixed mode colours and order), the
 // report's table, summary.csv's fault columns, the exit-code verdicts, and the scenario's faults: list.
 

@@ -1,4 +1,4 @@
-// Rate control (DESIGN.md section 3) with a fake clock: messages evenly spaced, latency measured
+// Rate control (docs/architecture.md#rate-control-and-the-sweep) with a fake clock: messages evenly spaced, latency measured
 // from the intended send time so a broker stall shows in the percentiles (coordinated omission).
 
 import assert from 'node:assert/strict';
@@ -108,5 +108,75 @@ describe('coordinated-omission correction', () => {
     for (let i = 500; i < 1000; i++) assert.ok(Math.abs(fromIntended[i] - 0.1 * MS) < 1, `message ${i}: ${fromIntended[i]}`);
     // And before it, likewise.
     for (let i = 0; i < 300; i++) assert.ok(Math.abs(fromIntended[i] - 0.1 * MS) < 1, `message ${i}: ${fromIntended[i]}`);
+  });
+});
+
+describe('waiting without polling (Pacer.plan)', () => {
+  const p = new Pacer(UPTIME, 100); // every 10 ms
+
+  test('due or late: send at once', () => {
+    assert.deepEqual(p.plan(0, UPTIME, true), { kind: 'send' });
+    assert.deepEqual(p.plan(1, UPTIME + 15 * MS, true), { kind: 'send' });
+    assert.deepEqual(p.plan(1, UPTIME + 15 * MS, false), { kind: 'send' });
+  });
+
+  test('far off: a timer that wakes before the message is due even when it fires a millisecond late', () => {
+    const w = p.plan(1, UPTIME, true);
+    assert.equal(w.kind, 'timer');
+    assert.ok(w.kind === 'timer' && w.ms + 1 <= 10, `timer ${JSON.stringify(w)}`);
+  });
+
+  test('close: a precise wait of exactly what is left, never an event-loop turn', () => {
+    assert.deepEqual(p.plan(1, UPTIME + 8.5 * MS, true), { kind: 'precise', ms: 1.5 });
+    const w = p.plan(1, UPTIME + 9.9 * MS, true);
+    assert.ok(w.kind === 'precise' && Math.abs(w.ms - 0.1) < 1e-9, JSON.stringify(w));
+  });
+
+  test('without precise waits: a timer rounded up, at least 1 ms (never 0, which would poll)', () => {
+    assert.deepEqual(p.plan(1, UPTIME + 9.9 * MS, false), { kind: 'timer', ms: 1 });
+    assert.deepEqual(p.plan(1, UPTIME + 2.5 * MS, false), { kind: 'timer', ms: 8 });
+  });
+
+  test('following the plan with a fake clock never waits 0 ms and sends each message on time', () => {
+    // Timers fire up to 1 ms late here; a precise wait is exact.
+    const q = new Pacer(UPTIME, 300);
+    let now = UPTIME;
+    let waits = 0;
+    let timers = 0;
+    for (let i = 0; i < 3000; i++) {
+      for (;;) {
+        const w = q.plan(i, now, true);
+        if (w.kind === 'send') break;
+        assert.ok(w.ms > 0, `message ${i}: a wait of ${w.ms} ms`);
+        waits++;
+        if (w.kind === 'timer') timers++;
+        now += (w.kind === 'timer' ? w.ms + (i % 2) : w.ms) * MS;
+      }
+      assert.ok(now - q.intendedNs(i) < 0.001 * MS, `message ${i} sent ${(now - q.intendedNs(i)) / MS} ms late`);
+      now += 0.05 * MS; // the publish call
+    }
+    assert.ok(waits < 3 * 3000, `${waits} waits for 3000 messages`);
+    assert.ok(timers >= 2900, `most of each 3.3 ms gap is slept on a timer (${timers})`);
+  });
+});
+
+describe('messages due before a deadline (Pacer.dueBefore)', () => {
+  test('those with intendedNs < end, at rates that do and do not divide a second', () => {
+    for (const rate of [1000, 3, 7, 12_345.6, 400]) {
+      const p = new Pacer(UPTIME, rate);
+      for (const seconds of [0.001, 0.5, 1, 2.5, 10]) {
+        const end = UPTIME + seconds * 1e9;
+        const n = p.dueBefore(end);
+        assert.ok(p.intendedNs(n - 1) < end || n === 0, `rate ${rate}, ${seconds} s: message ${n - 1} is due before the end`);
+        assert.ok(p.intendedNs(n) >= end, `rate ${rate}, ${seconds} s: message ${n} is not`);
+      }
+    }
+  });
+
+  test('1000/s for 4 s: 4000 due; nothing before the start', () => {
+    const p = new Pacer(UPTIME, 1000);
+    assert.equal(p.dueBefore(UPTIME + 4e9), 4000);
+    assert.equal(p.dueBefore(UPTIME), 0);
+    assert.equal(p.dueBefore(UPTIME - 1e9), 0);
   });
 });

@@ -1,4 +1,4 @@
-// Scenario spelling, matrix expansion and scenario-file loading (DESIGN.md sections 1 and 7).
+// Scenario spelling, matrix expansion and scenario-file loading (docs/architecture.md#scenarios-axes-and-cells, docs/architecture.md#spelling-of-modes).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
