@@ -4,11 +4,12 @@
 // A rate averaged over a window that was still warming up, or slowing as a queue grew, is the mean
 // of two regimes; these figures say so. Pure.
 //
-// Only whole seconds count: timeline point i covers second i of the window (it is taken when that
-// second ends), so the points 1..floor(window) lie inside it; a last, partial second and the seconds
-// of a drain after the window are left out.
+// Only whole seconds count: the rows of the 1 s ticks (measure/timeline.ts keeps each row's true
+// length) that end inside the window, each as its count over its own length. The last, partial row
+// and the seconds of a drain after the window are left out.
 
 import type { TimelinePoint } from '../run/result.js';
+import { rowRate } from './timeline.js';
 
 export type SteadyFigure = 'consumed' | 'confirmed' | 'sent';
 
@@ -18,15 +19,19 @@ export const STEADY_MIN_SECONDS = 4;
 export const STEADY_MAX_CV = 0.2;
 /** A window whose second half's rate differs from its first half's by more than this is unsteady. */
 export const STEADY_MAX_HALF_CHANGE_PCT = 10;
+/** A tick row is a whole second when at least this long (the last row, after the last tick, is less). */
+const WHOLE_SECOND = 0.9;
+/** A row still counts as inside the window when it ends this little after it (timer drift, the first send after the window opened). */
+const END_TOLERANCE_SECONDS = 0.05;
 
 export interface Steadiness {
   /** The per-second count judged: the one of the repetition's headline rate. */
   figure: SteadyFigure;
   /** Whole seconds of the window used. */
   seconds: number;
-  /** Sample standard deviation over the mean of the per-second counts; null below STEADY_MIN_SECONDS. */
+  /** Sample standard deviation over the mean of the per-second rates; null below STEADY_MIN_SECONDS. */
   cv: number | null;
-  /** Mean per-second count of the first and of the second half (the middle second of an odd count is in neither). */
+  /** Mean per-second rate of the first and of the second half (the middle second of an odd count is in neither). */
   firstHalfPerS: number | null;
   secondHalfPerS: number | null;
   /** (second − first) / first, percent. */
@@ -52,9 +57,14 @@ const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / 
 
 export function steadiness(timeline: readonly TimelinePoint[], window: SteadyWindow): Steadiness {
   const { figure, seconds: windowSeconds } = headlineWindow(window);
-  const counts = timeline
-    .filter((point) => point.second <= Math.floor(windowSeconds + 1e-9))
-    .map((point) => point[figure]);
+  const counts: number[] = [];
+  let end = 0;
+  for (const point of timeline) {
+    const length = point.seconds ?? 1;
+    end += length;
+    if (end > windowSeconds + END_TOLERANCE_SECONDS) break;
+    if (length >= WHOLE_SECOND) counts.push(rowRate(point, point[figure]));
+  }
   const seconds = counts.length;
   if (seconds < STEADY_MIN_SECONDS) {
     return { figure, seconds, cv: null, firstHalfPerS: null, secondHalfPerS: null, halfChangePct: null, steady: null };

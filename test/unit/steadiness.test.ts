@@ -31,6 +31,18 @@ describe('steadiness', () => {
     assert.equal(s.steady, true);
   });
 
+  test('rows with their true lengths: rates per row, timer drift tolerated, the short last row left out', () => {
+    // ticks 4 ms late each; 1004 counted in a 1.004 s row is 1000/s
+    const points: TimelinePoint[] = [1, 2, 3, 4, 5].map((second) => ({ second, sent: 1004, confirmed: 1004, consumed: 1004, seconds: 1.004 }));
+    points.push({ second: 6, sent: 300, confirmed: 300, consumed: 300, seconds: 0.3 });
+    const s = steadiness(points, consumeWindow(5.01));
+    assert.equal(s.seconds, 5);
+    assert.equal(s.firstHalfPerS, 1000);
+    assert.equal(s.cv, 0);
+    // a window of 5.3 s: the sixth, partial row ends inside it and is still left out
+    assert.equal(steadiness(points, consumeWindow(5.4)).seconds, 5);
+  });
+
   test('a window that slows down is unsteady by its halves even with a modest CV', () => {
     const s = steadiness(timeline([1000, 1000, 1000, 1000, 850, 850, 850, 850]), consumeWindow(8));
     assert.ok(s.cv! <= STEADY_MAX_CV, `cv ${s.cv}`);
