@@ -319,13 +319,18 @@ export function buildProgram(): Command {
 
   program
     .command('history')
-    .description('write an index of the runs under a results directory, with a trend chart')
+    .description('write an index of the runs under a results directory, with a trend chart and change points (changes.json)')
     .argument('[dir]', 'results directory', 'results')
-    .action(async (dir: string) => {
+    .option('--recent <runs>', 'a regression is new while its first run is among this many newest runs', number('--recent'), 5)
+    .option('--fail-on-regression', 'exit 1 when the newest runs started a significant regression')
+    .action(async (dir: string, flags: { recent: number; failOnRegression?: boolean }) => {
       setStage(`writing the history of ${dir}`);
       const { writeHistory } = await import('./report/history.js');
-      await writeHistory(dir);
+      if (!Number.isInteger(flags.recent) || flags.recent < 1) throw new UsageError('--recent: must be a whole number of runs, 1 or more');
+      const out = await writeHistory(dir, { recent: flags.recent });
       console.log(`history: ${dir}/index.html`);
+      console.log(`changes: ${out.changesFile} (${out.changes.length} change points, ${out.fresh.length} new regressions)`);
+      if (flags.failOnRegression && out.fresh.length) process.exitCode = EXIT.checkFailed;
     });
 
   return program;

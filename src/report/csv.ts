@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
 import { repetitionFigures, type RepetitionFigures } from './repetition-figures.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
+import { STEADY_COLUMNS, steadyColumns } from './steadiness-columns.js';
 
 /** The documented columns (docs/architecture.md#summary-columns), in order; more follow them. */
 export const SUMMARY_COLUMNS = [
@@ -146,6 +147,7 @@ export function repetitionRow(r: CellResult): Row {
     ...faultColumns(r),
     due_by_deadline: r.behindSchedule?.due ?? null,
     due_unsent: r.behindSchedule?.unsent ?? null,
+    ...steadyColumns(r),
   };
 }
 
@@ -176,7 +178,7 @@ export function summaryCsv(run: RunFile): string {
   }
   // Aggregate rows follow the repetition rows, in cell order, only where there are repetitions to sum up.
   if (run.scenario.window.repetitions > 1) for (const id of seen) if (aggregates.has(id)) rows.push(aggregateRow(aggregates.get(id)!));
-  return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS] });
+  return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS, ...STEADY_COLUMNS] });
 }
 
 /**

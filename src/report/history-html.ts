@@ -2,6 +2,7 @@
 // chart inlined. Pure: data in, HTML string out; run.json text is escaped by the `html` template.
 
 import type { RunFile } from '../run/result.js';
+import { changePointsHtml, type ChangeView } from './change-points.js';
 import { html, trusted } from './html-escape.js';
 import { PAGE_STYLE } from './html.js';
 
@@ -19,6 +20,8 @@ export interface HistoryPageInput {
   /** Directories holding a run.json that could not be read, and why. */
   unreadable: ReadonlyArray<{ dir: string; error: string }>;
   trend: { svg: string; files: { spec: string; svg: string; png: string; csv: string | null } } | null;
+  /** Change points of every cell's figures (changes.json); the section is left out when absent. */
+  changes?: ChangeView;
 }
 
 function runStatus(run: RunFile): string {
@@ -70,6 +73,7 @@ export function historyHtml(input: HistoryPageInput): string {
 <p class="meta">${input.runs.length} run${input.runs.length === 1 ? '' : 's'}, newest first.</p>
 ${unreadable}
 <section id="trend"><h2>Trend</h2>${trend}</section>
+${input.changes ? changePointsHtml(input.changes) : ''}
 <section id="runs">
   <h2>Runs</h2>
   <div class="table-wrap"><table>

@@ -1,10 +1,15 @@
 // `ackbench history [DIR]`: the index of all runs under a results directory (each run's report links
-// back to it as ../index.html) and the trend of every cell's headline throughput across runs.
+// back to it as ../index.html) and the trend of every cell's headline throughput across runs; beside
+// it changes.json and changes.md, the change points of every cell's figures (stats/history-changes.ts).
 
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkWritableDir } from '../run/out-path.js';
+import { writeFileAtomic } from '../run/atomic-write.js';
+import { historyChanges, newRegressions, type ChangeRecord } from '../stats/history-changes.js';
+import { cellLabel, varyingAxes } from './cell-labels.js';
+import { changePointsMarkdown, type ChangeView } from './change-points.js';
 import { writeChartFiles } from './chart-files.js';
 import { historyHtml, type HistoryRun } from './history-html.js';
 import { REPORT_FILE } from './index.js';
@@ -12,6 +17,15 @@ import { readRunFile, RUN_FILE_NAME } from './run-file.js';
 import { trendRows, trendSpec } from './trend-chart.js';
 
 export const TREND_NAME = 'trend';
+export const CHANGES_FILE = 'changes.json';
+export const CHANGES_MARKDOWN = 'changes.md';
+/** A regression is "new" while its first run is among this many newest runs (newRegressions). */
+export const DEFAULT_RECENT_RUNS = 5;
+
+export interface HistoryOptions {
+  /** How many of the newest runs count as newest for `fresh` (default DEFAULT_RECENT_RUNS). */
+  recent?: number;
+}
 
 export interface HistoryOutput {
   /** Path of the history page. */
@@ -20,9 +34,36 @@ export interface HistoryOutput {
   trend: string | null;
   /** Run directories listed, newest first. */
   runs: string[];
+  /** Path of changes.json and every change point in it. */
+  changesFile: string;
+  changes: ChangeRecord[];
+  /** Regressions the newest runs started: the nightly fails on these. */
+  fresh: ChangeRecord[];
+  /** The change points as Markdown (also written to changes.md), for a CI step summary. */
+  markdown: string;
 }
 
-export async function writeHistory(resultsDir: string): Promise<HistoryOutput> {
+function changeView(runs: readonly HistoryRun[], recent: number): ChangeView {
+  const changes = historyChanges(runs.map((entry) => entry.run));
+  const cells = new Map(runs.flatMap((entry) => entry.run.aggregates.map((aggregate) => [aggregate.cell.id, aggregate.cell] as const)));
+  const varying = varyingAxes([...cells.values()]);
+  const dirOf = new Map(runs.map((entry) => [entry.run.runId, entry]));
+  return {
+    changes,
+    fresh: newRegressions(changes, runs.length, recent),
+    recent,
+    labelOf: (id) => {
+      const cell = cells.get(id);
+      return cell ? cellLabel(cell, varying) : id;
+    },
+    hrefOf: (runId) => {
+      const entry = dirOf.get(runId);
+      return entry ? `${encodeURIComponent(entry.dir)}/${entry.hasReport ? REPORT_FILE : RUN_FILE_NAME}` : null;
+    },
+  };
+}
+
+export async function writeHistory(resultsDir: string, options: HistoryOptions = {}): Promise<HistoryOutput> {
   checkWritableDir(resultsDir, 'history');
   const entries = await readdir(resultsDir, { withFileTypes: true });
   const runs: HistoryRun[] = [];
@@ -41,7 +82,20 @@ export async function writeHistory(resultsDir: string): Promise<HistoryOutput> {
 
   const rows = trendRows(runs.map((entry) => entry.run));
   const trend = rows.length ? await writeChartFiles(resultsDir, TREND_NAME, trendSpec(rows), rows) : null;
+  const changes = changeView(runs, options.recent ?? DEFAULT_RECENT_RUNS);
+  const changesFile = join(resultsDir, CHANGES_FILE);
+  const markdown = changePointsMarkdown(changes);
+  writeFileAtomic(changesFile, `${JSON.stringify(changes.changes, null, 2)}\n`);
+  writeFileAtomic(join(resultsDir, CHANGES_MARKDOWN), markdown);
   const htmlPath = join(resultsDir, REPORT_FILE);
-  await writeFile(htmlPath, historyHtml({ runs, unreadable, trend: trend ? { svg: trend.svg, files: trend.files } : null }));
-  return { html: htmlPath, trend: trend ? join(resultsDir, trend.files.svg) : null, runs: runs.map((entry) => entry.dir) };
+  await writeFile(htmlPath, historyHtml({ runs, unreadable, trend: trend ? { svg: trend.svg, files: trend.files } : null, changes }));
+  return {
+    html: htmlPath,
+    trend: trend ? join(resultsDir, trend.files.svg) : null,
+    runs: runs.map((entry) => entry.dir),
+    changesFile,
+    changes: [...changes.changes],
+    fresh: [...changes.fresh],
+    markdown,
+  };
 }

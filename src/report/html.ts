@@ -125,6 +125,11 @@ function rateCellHtml(rate: RateCell): SafeHtml {
 
 function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
   const num = (text: string, problem = false) => html`<td class="num${problem ? ' problem' : ''}">${text}</td>`;
+  const p99 = (text: string, range: string | null | undefined) =>
+    range ? html`<td class="num">${text}<br><span class="range" title="min–max of the repetitions' p99">${range}</span></td>` : num(text);
+  const unsteady = row.unsteady
+    ? html`<br><span class="flag" title="repetitions whose window was not steady (summary.csv steady_* columns)">${row.unsteady}</span>`
+    : '';
   const axisCells = row.axes.map((value, index) =>
     index === 1 ? html`<td class="axis">${modeSwatch(value)}${value}</td>` : html`<td class="axis">${value}</td>`,
   );
@@ -137,10 +142,10 @@ function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
     : '';
   return html`<tr class="${row.status}${row.note ? ' has-note' : ''}" data-cell="${row.cellId}" id="${summaryRowId(row.cellId)}">
     ${axisCells}
-    <td class="status">${row.status}</td>
+    <td class="status">${row.status}${unsteady}</td>
     ${rateCellHtml(row.rates.sent)}${rateCellHtml(row.rates.confirmed)}${rateCellHtml(row.rates.consumed)}
-    ${num(row.publish.p50)}${num(row.publish.p99)}${num(row.publish.p999)}
-    ${num(row.e2e.p50)}${num(row.e2e.p99)}${num(row.e2e.p999)}
+    ${num(row.publish.p50)}${p99(row.publish.p99, row.p99Range?.publish)}${num(row.publish.p999)}
+    ${num(row.e2e.p50)}${p99(row.e2e.p99, row.p99Range?.e2e)}${num(row.e2e.p999)}
     ${num(row.counts.sent)}${num(row.counts.confirmed)}${num(row.counts.received)}
     ${num(row.counts.lost, row.integrityProblem)}${num(row.counts.duplicates, row.integrityProblem)}
     ${cpu}
@@ -157,7 +162,8 @@ function summarySection(table: SummaryTable, faulted = false): SafeHtml {
     <h2>Summary</h2>
     ${shared}
     <p class="meta">Rates: median over repetitions, with min–max beneath. Latency percentiles from the merged
-      histograms. – means undefined (no publish latency without confirms, no rate for a failed cell), not zero.</p>
+      histograms, with the min–max of the repetitions' p99 beneath p99. "unsteady k/n": k repetitions' windows
+      were not steady (per-second rate CV over 20%, or halves more than 10% apart). – means undefined (no publish latency without confirms, no rate for a failed cell), not zero.</p>
     ${faulted ? html`<p class="meta">Fault cells: these rates are over the whole measured window, which holds the outage, the recovery and the drain; they are not comparable with rates before the fault (guarantees table, throughput chart).</p>` : html``}
     <div class="table-wrap"><table>
       <thead>

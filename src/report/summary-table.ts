@@ -7,6 +7,7 @@ import type { Cell } from '../scenario/types.js';
 import { axisValueLabel, compareCells, GROUPING_AXES, type GroupingAxis } from './cell-labels.js';
 import { runVaryingAxes } from './chart-data.js';
 import { formatOneDecimal, formatWhole, UNDEFINED_FIGURE } from './format.js';
+import { p99RangeText, unsteadyText } from './repetition-noise.js';
 
 export type RowStatus = 'ok' | 'partial' | Exclude<CellStatus, 'ok'>;
 
@@ -25,6 +26,10 @@ export interface SummaryRow {
   integrityProblem: boolean;
   clientCpuPct: string;
   clientBound: boolean;
+  /** min–max of the per-repetition p99 (repetition-noise.ts), null without a spread. */
+  p99Range?: { publish: string | null; e2e: string | null };
+  /** "unsteady k/n" when k repetitions' windows were not steady, else null. */
+  unsteady?: string | null;
 }
 
 /** A rate's median, with its min–max range over repetitions (null for a single value). */
@@ -95,6 +100,8 @@ function aggregateRow(aggregate: CellAggregate, results: readonly CellResult[], 
     integrityProblem: counts.lost > 0 || counts.duplicates > 0,
     clientCpuPct: formatOneDecimal(aggregate.clientCpuPct),
     clientBound: results.some((result) => result.status === 'ok' && result.clientBound),
+    p99Range: { publish: aggregate.cell.publish.kind === 'none' ? null : p99RangeText(results, 'publish'), e2e: p99RangeText(results, 'e2e') },
+    unsteady: unsteadyText(results),
   };
 }
 

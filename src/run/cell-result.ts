@@ -5,6 +5,7 @@
 
 import { maskCredentials } from '../broker/url.js';
 import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
+import { steadiness } from '../measure/steadiness.js';
 import type { Cell } from '../scenario/types.js';
 import type { BehindSchedule, CellRates, CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
 import type { ConsumerReport, ProducerReport } from './worker-protocol.js';
@@ -129,6 +130,7 @@ export function cellResultFrom(m: Measured): CellResult {
     clientCpuPct: m.clientCpuPct,
     clientBound: m.clientBound,
     timeline: m.timeline,
+    steadiness: steadiness(m.timeline, m.window),
     ...(m.latencyIntervals ? { latencyIntervals: m.latencyIntervals } : {}),
     ...(m.behindSchedule ? { behindSchedule: m.behindSchedule } : {}),
   };

@@ -1,6 +1,7 @@
 // What one measured repetition of a cell produced, and the run file that holds them all.
 // These shapes are the run.json format (docs/architecture.md#output-formats): extend, never rename.
 
+import type { Steadiness } from '../measure/steadiness.js';
 import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
 
 /** Integrity counts of one repetition, over measured messages only (warm-up excluded). */
@@ -204,6 +205,8 @@ export interface CellResult {
    */
   clientBound: boolean;
   timeline: TimelinePoint[];
+  /** Whether the window was steady: CV and half-against-half rate over its whole seconds (measure/steadiness.ts). */
+  steadiness?: Steadiness;
   /** Publish and end-to-end latency minute by minute, merged over workers (for long and soak cells). */
   latencyIntervals?: LatencyInterval[];
   /** Set on fault cells only (ackbench faults). */

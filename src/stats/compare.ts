@@ -99,7 +99,7 @@ function latencySample(aggregate: CellAggregate, results: readonly CellResult[],
   return { value: merged.p99Us, min, max, ci95Low, ci95High, repetitions: perRepetition.length };
 }
 
-function sampleOf(figure: FigureKey, aggregate: CellAggregate, results: readonly CellResult[]): FigureSample | null {
+export function sampleOf(figure: FigureKey, aggregate: CellAggregate, results: readonly CellResult[]): FigureSample | null {
   switch (figure) {
     case 'consumedPerS':
     case 'confirmedPerS':
@@ -173,7 +173,7 @@ export function compareFigure(
 }
 
 /** Cells of a run by id, in first-seen order, with their repetitions and aggregate (if any ran). */
-function cellsById(run: RunFile) {
+export function cellsById(run: RunFile) {
   const byId = new Map<string, { cell: Cell; results: CellResult[]; aggregate: CellAggregate | null }>();
   for (const aggregate of run.aggregates) byId.set(aggregate.cell.id, { cell: aggregate.cell, results: [], aggregate });
   for (const result of run.cells) {

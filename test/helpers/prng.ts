@@ -1,15 +1,7 @@
-// A small seeded PRNG (mulberry32) so randomized unit tests are reproducible: a failure names its seed.
+// A small seeded PRNG (mulberry32, src/stats/prng.ts) so randomized unit tests are reproducible: a
+// failure names its seed.
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/stats/prng.js';
 
 /** A whole number in [lo, hi], both included. */
 export function randInt(rand: () => number, lo: number, hi: number): number {

