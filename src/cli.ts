@@ -47,6 +47,7 @@ interface RunFlags {
   shardGroup?: string;
   report: boolean;
   broker?: string;
+  metricsUrl?: string;
 }
 
 interface FaultFlags extends Omit<RunFlags, 'resume' | 'sweep'> {
@@ -172,6 +173,19 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   }
 }
 
+/** --metrics-url: an http(s) URL, or none. */
+function metricsUrlOf(value: string | undefined): string | undefined {
+  if (value === undefined || value === 'none') return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`--metrics-url: not a URL: '${maskCredentials(value)}' (an http(s) URL of rabbitmq_prometheus, or none)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--metrics-url: scheme must be http or https, got '${parsed.protocol.replace(/:$/, '')}'`);
+  return value;
+}
+
 async function runOnUrl(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
   const resumeDir = flags.resume;
   // A resumed run continues the scenario stored in its run.json unless a scenario file is given.
@@ -189,6 +203,7 @@ async function runOnUrl(scenarioPath: string | undefined, flags: RunFlags): Prom
     report: flags.report,
     sweep: parseSweep(flags.sweep),
     shard: shardOf(flags),
+    metricsUrl: metricsUrlOf(flags.metricsUrl),
   });
   view.finish(outcome.run, outcome.dir, outcome.problems);
   if (!outcome.run.complete) return controller.signal.aborted ? 130 : EXIT.checkFailed;
@@ -238,6 +253,7 @@ export function buildProgram(): Command {
     .option('--shard <i/n>', "run the I-th of N shares of every cell's producers and consumers, in step with the other N-1 agents (see ackbench merge)")
     .option('--shard-group <name>', 'names the shared queues and control exchange of a sharded run (default: scenario name and N)')
     .option('--broker <kind>', 'url (default: --url, else $AMQP_URL, else 127.0.0.1:5672), local (a private node, removed at the end), docker (a container, removed at the end), auto (the URL if it answers, else a private node, else a container)')
+    .option('--metrics-url <url>', "broker cost figures from this rabbitmq_prometheus endpoint (default: the broker's own counters when it runs on this host, else http://<broker host>:15692/metrics); none: no broker figures")
     .addOption(new Option('--no-report', 'skip the HTML report and charts'))
     .action(async (scenarioPath: string | undefined, flags: RunFlags) => {
       process.exitCode = await runCommand(scenarioPath, flags);

@@ -27,6 +27,9 @@ export const FAULT_COLUMNS = [
   'fault_after', 'fault_reconnects', 'fault_resume_s', 'fault_queue_unavailable_s', 'fault_queue_gone',
 ] as const;
 
+/** Empty where no source gave the figure (run.json's cost.note says why). */
+export const COST_COLUMNS = ['client_cpu_us_per_msg', 'broker_cpu_us_per_msg', 'fsyncs_per_1k', 'disk_bytes_per_msg', 'broker_rss_peak_mib', 'metrics_source', 'bottleneck'] as const;
+
 export const EXTRA_COLUMNS = [
   'rate_per_s', 'channels', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
   'publish_count', 'publish_mean_us', 'e2e_count', 'e2e_mean_us',
@@ -36,6 +39,8 @@ export const EXTRA_COLUMNS = [
   'consumed_per_s_min', 'consumed_per_s_max', 'consumed_per_s_ci95_low', 'consumed_per_s_ci95_high',
   // Fault cells (ackbench faults; DESIGN.md section 7), Jepsen's counts beside recovered and unexpected above.
   ...FAULT_COLUMNS,
+  // Cost per message and the resource that limited the repetition (measure/cost.ts, measure/bottleneck.ts).
+  ...COST_COLUMNS,
 ] as const;
 
 type Row = Record<string, string | number | null>;
@@ -129,6 +134,21 @@ export function repetitionRow(r: CellResult): Row {
     confirm_window_s: ok ? round(r.window.confirmSeconds, 3) : null,
     consume_window_s: ok ? round(r.window.consumeSeconds, 3) : null,
     ...faultColumns(r),
+    ...costColumns(r),
+  };
+}
+
+function costColumns(r: CellResult): Row {
+  const c = r.cost;
+  if (!c || r.status !== 'ok') return {};
+  return {
+    client_cpu_us_per_msg: c.clientCpuUsPerMsg,
+    broker_cpu_us_per_msg: c.brokerCpuUsPerMsg,
+    fsyncs_per_1k: c.fsyncsPer1k,
+    disk_bytes_per_msg: c.diskBytesPerMsg,
+    broker_rss_peak_mib: c.brokerRssPeakMib,
+    metrics_source: c.metricsSource,
+    bottleneck: r.bottleneck?.verdict ?? null,
   };
 }
 

@@ -14,7 +14,8 @@ import { mergeEncoded, summarize, type Histogram } from '../measure/histogram.js
 import { Timeline, type RunningTotals } from '../measure/timeline.js';
 import { channelsOf } from '../scenario/matrix.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
-import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
+import { startCostSampler, type CostSampler, type MetricsSource } from '../broker/cost-sampler.js';
+import { busiest, cellResultFrom, clientBound, clientThreads, cpuPercent, firstError, measuredWindow } from './cell-result.js';
 import type { CellResult, IntegrityCounts, LatencyInterval } from './result.js';
 import { COUNTER, COUNTER_SLOTS, LATENCY_INTERVAL_MS, type ConsumerReport, type MainToWorker, type ProducerReport, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
 
@@ -37,6 +38,8 @@ export interface CellRunOptions {
   onProgress?: (p: Progress) => void;
   /** Aborting stops the producers; the repetition ends early and is marked failed. */
   signal?: AbortSignal;
+  /** Where broker-side cost figures come from (resolveMetricsSource); none without it. */
+  metrics?: MetricsSource;
 }
 
 /**
@@ -293,6 +296,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
   const workers: CellWorker[] = [];
   const timers: NodeJS.Timeout[] = [];
   const cleanups: (() => void)[] = [];
+  let costs: CostSampler | null = null;
   // Named in a timeout's reason, so a hang says where it happened.
   let stage = 'connecting';
   try {
@@ -326,6 +330,8 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     } else {
       await adminChannel.purgeQueue(queue);
     }
+    stage = 'reading the broker counters';
+    costs = await bounded(startCostSampler(options.metrics));
 
     const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
 
@@ -338,6 +344,8 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
     timeline.close();
+    stage = 'reading the broker counters';
+    const broker = await bounded(costs.stop(cell));
 
     const queued = cell.consumers === 0 ? await adminChannel.countMessages(queue) : null;
     const answered = cell.publish.kind !== 'none';
@@ -356,10 +364,12 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
       clientBound: clientBound({ rate: cell.rate, producers: cell.producers, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
       timeline: timeline.points,
       latencyIntervals: latencyIntervals(producers, consumers),
+      cost: { producers: cell.producers, threads: clientThreads([...producerReports, ...consumerReports]), clientCpuUs: cpu.user + cpu.system, wallUs: (endNs - goNs) / 1000, broker },
     });
   } catch (err) {
     return notRunResult(cell, repetition, 'failed', err instanceof Error ? err.message : String(err));
   } finally {
+    costs?.cancel();
     for (const t of timers) clearInterval(t);
     for (const c of cleanups) c();
     await Promise.all(workers.map((w) => w.worker.terminate()));

@@ -21,8 +21,14 @@ function textTable(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** Cost per message and the verdict (measure/bottleneck.ts); empty where not measured. */
+function costCells(r: CellResult): string[] {
+  const c = r.status === 'ok' ? r.cost : undefined;
+  return [fmt(c?.clientCpuUsPerMsg, 1), fmt(c?.brokerCpuUsPerMsg, 1), fmt(c?.fsyncsPer1k, 1), fmt(c?.diskBytesPerMsg), r.status === 'ok' ? (r.bottleneck?.verdict ?? '') : ''];
+}
+
 export function resultTable(run: RunFile): string {
-  const header = ['cell', 'status', 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
+  const header = ['cell', 'status', 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %', 'cli µs/msg', 'brk µs/msg', 'fsync/1k', 'B/msg', 'limit'];
   const rows = run.cells.map((r: CellResult) => [
     `${r.cell.client} ${r.cell.durability} ${publishLabel(r.cell.publish)} ${consumeLabel(r.cell.consume)} ${r.cell.queue}${r.cell.producers + r.cell.consumers > 2 ? ` p${r.cell.producers}c${r.cell.consumers}` : ''}${channelsOf(r.cell) > 1 ? ` ch${channelsOf(r.cell)}` : ''}${r.cell.rate ? ` @${r.cell.rate}/s` : ''}${run.scenario.window.repetitions > 1 ? ` r${r.repetition}` : ''}`,
     r.status === 'ok' ? (r.clientBound ? 'ok*' : 'ok') : r.status,
@@ -36,6 +42,7 @@ export function resultTable(run: RunFile): string {
     r.status === 'ok' ? String(r.counts.lost) : '',
     r.status === 'ok' ? String(r.counts.duplicates) : '',
     r.status === 'ok' ? fmt(r.clientCpuPct) : '',
+    ...costCells(r),
   ]);
   return textTable(header, rows);
 }
@@ -107,7 +114,7 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
     },
     finish(run, dir, problems) {
       process.stdout.write(`\n${resultTable(run)}\n`);
-      process.stdout.write(`\nrates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound\n`);
+      process.stdout.write(`\nrates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound (a worker thread busy 90%+ of its window); cli / brk µs/msg: client / broker CPU per message sent, fsync/1k: broker fsyncs per 1000 messages, B/msg: bytes the broker wrote to its message files, limit: the resource that limited the cell (run.json: bottleneck.evidence)\n`);
       if (!run.complete) process.stdout.write('run incomplete: run.json has complete: false; continue with --resume\n');
       for (const p of problems) process.stdout.write(`problem: ${p}\n`);
       process.stdout.write(`files: ${dir} (run.json, summary.csv, timeline.csv, histograms/, index.html)\n`);

@@ -9,6 +9,7 @@
 
 import { BrokerError, UsageError } from '../errors.js';
 import { dockerAnswers, startDockerNode } from '../broker/docker-node.js';
+import { ownedNodesSource } from '../broker/cost-sampler.js';
 import { probeEnvironment } from '../broker/environment.js';
 import type { FaultNode } from '../broker/fault-node.js';
 import { startLocalCluster } from '../broker/local-cluster.js';
@@ -164,6 +165,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
   const broker = await provision(brokerToStart, scenario);
   try {
     const environment = await probeEnvironment(broker.node.url, scenario.cells);
+    const metrics = ownedNodesSource([...new Set([broker.node, broker.target])]);
     const run: RunFile = {
       ...newRunFile(
         runId,
@@ -177,6 +179,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
         environment,
       ),
       faultBroker: broker.description,
+      metrics: { source: metrics.kind, detail: metrics.detail },
     };
     const repetitions = scenario.window.repetitions;
     // Baselines: each cell that runs under a fault, once without one, for the throughput it costs.
@@ -202,6 +205,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
             runId,
             window: scenario.window,
             signal: options.signal,
+            metrics,
             onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
           });
           if (options.signal?.aborted) break run;

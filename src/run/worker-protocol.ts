@@ -2,6 +2,7 @@
 // Progress goes through shared counters instead of messages, so the hot path never posts.
 
 import type { Cell, RunWindow } from '../scenario/types.js';
+import type { ThreadLoad } from '../measure/thread-cpu.js';
 
 /** Slots of each worker's shared Int32Array of live counters (read by the main thread). */
 export const COUNTER = {
@@ -89,6 +90,8 @@ export interface ProducerReport {
   lastConfirmNs: number;
   /** Event-loop utilisation of the worker over the measured window, 0..1. */
   busy: number;
+  /** The worker thread's CPU from `go` to its report (thread-cpu.ts); with the worker's first report only. */
+  thread?: ThreadLoad | null;
   error: string | null;
 }
 
@@ -108,6 +111,8 @@ export interface ConsumerReport {
   e2eHistogram: string | null;
   lastReceiveNs: number;
   busy: number;
+  /** The worker thread's CPU from `go` to its report (thread-cpu.ts). */
+  thread?: ThreadLoad | null;
   error: string | null;
 }
 
