@@ -17,6 +17,7 @@ import {
   type ThroughputRow,
   type TimelineRow,
 } from './chart-data.js';
+import { costRows, costSpec } from './cost-chart.js';
 import { guaranteeRows, guaranteesSpec } from './guarantees.js';
 import {
   durabilityDashEncoding,
@@ -334,6 +335,14 @@ export function runCharts(run: RunFile): ChartDefinition[] {
     caption: 'Each cell as throughput against its p99 latency: what each guarantee costs.',
     rows: frontier,
     spec: () => frontierSpec(frontier),
+  });
+  const cost = costRows(run);
+  candidates.push({
+    name: 'cost',
+    title: 'Cost per message',
+    caption: 'What each cell cost per message sent: client and broker CPU, broker fsyncs per 1000 messages, bytes the broker wrote; the tooltip names the resource that limited the cell and where the broker figures came from.',
+    rows: cost,
+    spec: () => costSpec(cost),
   });
   const timeline = timelineRows(run);
   candidates.push({

@@ -25,6 +25,10 @@ export interface SummaryRow {
   integrityProblem: boolean;
   clientCpuPct: string;
   clientBound: boolean;
+  /** The verdicts of the ok repetitions (measure/bottleneck.ts), distinct, in order; – without any. */
+  bottleneck: string;
+  /** Their evidence, one line per distinct verdict. */
+  bottleneckEvidence: string;
 }
 
 /** A rate's median, with its min–max range over repetitions (null for a single value). */
@@ -95,6 +99,16 @@ function aggregateRow(aggregate: CellAggregate, results: readonly CellResult[], 
     integrityProblem: counts.lost > 0 || counts.duplicates > 0,
     clientCpuPct: formatOneDecimal(aggregate.clientCpuPct),
     clientBound: results.some((result) => result.status === 'ok' && result.clientBound),
+    ...bottleneckColumns(results),
+  };
+}
+
+function bottleneckColumns(results: readonly CellResult[]): Pick<SummaryRow, 'bottleneck' | 'bottleneckEvidence'> {
+  const verdicts = results.flatMap((result) => (result.status === 'ok' && result.bottleneck ? [result.bottleneck] : []));
+  const distinct = [...new Set(verdicts.map((v) => v.verdict))];
+  return {
+    bottleneck: distinct.length ? distinct.join(', ') : UNDEFINED_FIGURE,
+    bottleneckEvidence: distinct.map((d) => `${d}: ${verdicts.find((v) => v.verdict === d)!.evidence}`).join('\n'),
   };
 }
 
@@ -119,6 +133,8 @@ function failedCellRow(results: readonly CellResult[], varying: readonly Groupin
     integrityProblem: false,
     clientCpuPct: UNDEFINED_FIGURE,
     clientBound: false,
+    bottleneck: UNDEFINED_FIGURE,
+    bottleneckEvidence: '',
   };
 }
 
