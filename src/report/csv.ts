@@ -9,6 +9,7 @@ import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
+import { median } from '../stats/spread.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
 
 /** The documented columns (DESIGN.md section 7), in order; more follow them. */
@@ -152,8 +153,28 @@ function costColumns(r: CellResult): Row {
   };
 }
 
-/** The aggregate row of a cell: repetition `all`, rates as median with min, max and 95% CI. */
-export function aggregateRow(a: CellAggregate): Row {
+/** Over the ok repetitions of a cell: each cost figure's median, the distinct verdicts and sources. */
+function costAggregateColumns(results: readonly CellResult[]): Row {
+  const ok = results.filter((r) => r.status === 'ok' && r.cost);
+  if (!ok.length) return {};
+  const med = (key: 'clientCpuUsPerMsg' | 'brokerCpuUsPerMsg' | 'fsyncsPer1k' | 'diskBytesPerMsg' | 'brokerRssPeakMib') => {
+    const values = ok.map((r) => r.cost![key]).filter((v): v is number => v !== null);
+    return values.length ? round(median(values)) : null;
+  };
+  const distinct = (values: Array<string | undefined>) => [...new Set(values.filter(Boolean))].join(' ') || null;
+  return {
+    client_cpu_us_per_msg: med('clientCpuUsPerMsg'),
+    broker_cpu_us_per_msg: med('brokerCpuUsPerMsg'),
+    fsyncs_per_1k: med('fsyncsPer1k'),
+    disk_bytes_per_msg: med('diskBytesPerMsg'),
+    broker_rss_peak_mib: med('brokerRssPeakMib'),
+    metrics_source: distinct(ok.map((r) => r.cost!.metricsSource)),
+    bottleneck: distinct(ok.map((r) => r.bottleneck?.verdict)),
+  };
+}
+
+/** The aggregate row of a cell: repetition `all`, rates as median with min, max and 95% CI; cost figures as medians. */
+export function aggregateRow(a: CellAggregate, results: readonly CellResult[] = []): Row {
   return {
     ...axisColumns(a.cell),
     repetition: 'all',
@@ -166,6 +187,7 @@ export function aggregateRow(a: CellAggregate): Row {
     ...latencyColumns('publish', a.publishLatency),
     ...latencyColumns('e2e', a.e2eLatency),
     client_cpu_pct: a.clientCpuPct,
+    ...costAggregateColumns(results),
   };
 }
 
@@ -178,7 +200,9 @@ export function summaryCsv(run: RunFile): string {
     seen.add(r.cell.id);
   }
   // Aggregate rows follow the repetition rows, in cell order, only where there are repetitions to sum up.
-  if (run.scenario.window.repetitions > 1) for (const id of seen) if (aggregates.has(id)) rows.push(aggregateRow(aggregates.get(id)!));
+  if (run.scenario.window.repetitions > 1) {
+    for (const id of seen) if (aggregates.has(id)) rows.push(aggregateRow(aggregates.get(id)!, run.cells.filter((r) => r.cell.id === id)));
+  }
   return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS] });
 }
 

@@ -97,6 +97,15 @@ describe('broker cost figures', { timeout: 600_000 }, () => {
     assert.equal(r.cells[0].clientBound, false);
   });
 
+  test('a paced cell that falls behind is limited by the broker or its disk, not the client', async () => {
+    const r = await run(node.url, { durability: 'persistent', publish: 'single', rate: '4000' }, 1500);
+    const c = r.cells[0];
+    assert.ok(c.rates.sentPerS < 0.95 * 4000, `persistent single kept ${c.rates.sentPerS} msg/s`);
+    assert.equal(c.clientBound, false, c.bottleneck?.evidence);
+    assert.ok(['disk-sync', 'broker-cpu'].includes(c.bottleneck!.verdict), `${c.bottleneck!.verdict}: ${c.bottleneck!.evidence}`);
+    assert.match(c.bottleneck!.evidence, /of a 4000 msg\/s target/);
+  });
+
   test('no metrics source: broker figures empty, the reason in run.json, empty CSV columns', async () => {
     const port = await freePort();
     const dir = outDir();

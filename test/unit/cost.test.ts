@@ -9,6 +9,11 @@ import { bottleneckOf, type BottleneckInput } from '../../src/measure/bottleneck
 import { costOf } from '../../src/measure/cost.js';
 import { busyShare, parseSchedstat, parseStatTicks, type ThreadLoad } from '../../src/measure/thread-cpu.js';
 import { busiest, clientBound } from '../../src/run/cell-result.js';
+import type { RunFile } from '../../src/run/result.js';
+import { costRows, costSpec } from '../../src/report/cost-chart.js';
+import { COST_COLUMNS, summaryCsv } from '../../src/report/csv.js';
+import { parse } from 'csv-parse/sync';
+import { buildFixtureRun } from '../helpers/fixture-run.js';
 
 const threadCpuModule = new URL('../../src/measure/thread-cpu.js', import.meta.url).href;
 
@@ -154,5 +159,45 @@ describe('parsers', () => {
     assert.equal(parseExposition(text).size, 7);
     assert.deepEqual(prometheusReading(text), { runtimeMs: 7372, statsAtS: 474.53, fsyncs: 5234, fsyncSeconds: 3.42, writeBytes: 112125308, rssBytes: 140902400, schedulers: 2 });
     assert.throws(() => prometheusReading('rabbitmq_io_sync_ops_total 1'), /no erlang_vm_statistics_runtime_milliseconds/);
+  });
+});
+
+describe('cost in the report and summary.csv', () => {
+  const withCost = (run: RunFile): RunFile => {
+    run.cells.forEach((c, i) => {
+      c.cost = {
+        clientCpuUsPerMsg: 50 + i,
+        brokerCpuUsPerMsg: i === 0 ? null : 100 + i,
+        brokerCpuMs: null,
+        fsyncsPer1k: c.cell.durability === 'persistent' ? 1000 : 0,
+        diskBytesPerMsg: null,
+        brokerRssPeakMib: 150,
+        metricsSource: 'local',
+        resolutionMs: 10,
+        note: null,
+      };
+      c.bottleneck = { verdict: i % 2 ? 'disk-sync' : 'broker-cpu', evidence: 'test' };
+    });
+    return run;
+  };
+  test('a figure no source gave has no row in the cost chart', () => {
+    const run = withCost(buildFixtureRun({ repetitions: 1 }));
+    const rows = costRows(run);
+    assert.equal(rows.filter((r) => r.measure.startsWith('bytes')).length, 0, 'no bytes figure anywhere: no bytes rows');
+    const first = run.cells[0].cell.id;
+    assert.equal(rows.filter((r) => r.cell === first && r.measure.startsWith('broker CPU')).length, 0);
+    assert.ok(rows.some((r) => r.measure.startsWith('broker fsyncs') && r.value === 1000));
+    assert.ok(costSpec(rows));
+  });
+  test('summary.csv: the cost columns appended, in that spelling; aggregate rows take medians', () => {
+    const run = withCost(buildFixtureRun({ repetitions: 2 }));
+    const rows = parse(summaryCsv(run), { columns: true }) as Record<string, string>[];
+    const header = Object.keys(rows[0]);
+    assert.deepEqual(header.slice(-COST_COLUMNS.length), [...COST_COLUMNS]);
+    assert.deepEqual([...COST_COLUMNS], ['client_cpu_us_per_msg', 'broker_cpu_us_per_msg', 'fsyncs_per_1k', 'disk_bytes_per_msg', 'broker_rss_peak_mib', 'metrics_source', 'bottleneck']);
+    const all = rows.find((r) => r.repetition === 'all')!;
+    assert.equal(all.broker_rss_peak_mib, '150');
+    assert.equal(all.disk_bytes_per_msg, '');
+    assert.equal(all.metrics_source, 'local');
   });
 });
