@@ -140,6 +140,8 @@ export interface PrometheusReading {
   rssBytes: number;
   /** erlang_vm_schedulers_online: the cores the broker can use. */
   schedulers: number | null;
+  /** The rabbitmq_cluster label of rabbitmq_identity_info: whose figures these are. */
+  cluster: string | null;
 }
 
 /** The unlabelled samples of a Prometheus text exposition (0.0.4), by metric name. */
@@ -167,6 +169,7 @@ export function prometheusReading(text: string): PrometheusReading {
     writeBytes: need('rabbitmq_io_write_bytes_total'),
     rssBytes: need('rabbitmq_process_resident_memory_bytes'),
     schedulers: v.get('erlang_vm_schedulers_online') ?? null,
+    cluster: /^rabbitmq_identity_info\{[^}]*\brabbitmq_cluster="((?:[^"\\]|\\.)*)"/m.exec(text)?.[1] ?? null,
   };
 }
 

@@ -71,9 +71,11 @@ export function ownedNodesSource(nodes: readonly FaultNode[]): MetricsSource {
 
 /**
  * Decides where a run's broker figures come from. metricsUrl 'none' turns them off; a given URL is
- * used as it is (prometheus), even for a local broker.
+ * used as it is (prometheus), even for a local broker. An endpoint that names another cluster than
+ * the broker's (`cluster`, from its connection's server properties) is not used: its figures would
+ * be another broker's (e.g. a container's port on 127.0.0.1 beside a system node's 15692).
  */
-export async function resolveMetricsSource(amqpUrl: string, metricsUrl?: string): Promise<MetricsSource> {
+export async function resolveMetricsSource(amqpUrl: string, metricsUrl?: string, cluster?: string | null): Promise<MetricsSource> {
   if (metricsUrl === 'none') return { kind: 'none', detail: 'turned off (--metrics-url none)' };
   const broker = new URL(amqpUrl);
   const port = Number(broker.port || (broker.protocol === 'amqps:' ? 5671 : 5672));
@@ -99,7 +101,10 @@ export async function resolveMetricsSource(amqpUrl: string, metricsUrl?: string)
   }
   const url = metricsUrl ?? `http://${broker.hostname.includes(':') && !broker.hostname.startsWith('[') ? `[${broker.hostname}]` : broker.hostname}:${DEFAULT_METRICS_PORT}/metrics`;
   try {
-    await scrape(url);
+    const seen = (await scrape(url)).cluster;
+    if (cluster && seen && seen !== cluster) {
+      return { kind: 'none', detail: `the metrics at ${maskCredentials(url)} are of cluster ${seen}, the broker is ${cluster}` };
+    }
     return { kind: 'prometheus', url, detail: `prometheus: ${maskCredentials(url)}` };
   } catch (err) {
     return { kind: 'none', detail: `no local broker and no metrics at ${maskCredentials(url)} (${err instanceof Error ? err.message : String(err)})` };

@@ -98,7 +98,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // A shard's messages are its own while a node's counters are everyone's: no broker figures per shard.
   const metrics: MetricsSource = options.shard
     ? { kind: 'none', detail: 'a shard of a sharded run: the broker counters are node-wide, the messages this shard\'s' }
-    : await resolveMetricsSource(url, options.metricsUrl);
+    : await resolveMetricsSource(url, options.metricsUrl, environment.broker.cluster);
 
   let shard: ShardInfo | null = null;
   let bus: ControlBus | null = null;

@@ -125,6 +125,14 @@ describe('broker cost figures', { timeout: 600_000 }, () => {
     assert.ok(Number(rows[0].client_cpu_us_per_msg) > 0);
   });
 
+  test("another broker's metrics endpoint is not used: the cluster names differ", async () => {
+    const scenario = loadScenario(null, { axes: { consumers: '0', publish: 'async:100' }, messages: 200, warmup: 20 });
+    const { run: r } = await runScenario(scenario, { url: node.url, report: false, outDir: outDir(), metricsUrl: 'http://127.0.0.1:15692/metrics' });
+    assert.equal(r.metrics?.source, 'none');
+    assert.match(r.metrics!.detail, /are of cluster .+, the broker is /);
+    assert.equal(r.cells[0].cost?.brokerCpuUsPerMsg, null);
+  });
+
   test('faults: a killed node has no broker figures (counters restart), a closed connection keeps them', async () => {
     const [cell] = expandMatrix({ ...DEFAULT_AXES, publish: ['single'], durability: ['persistent'], consumers: [1], size: [256] });
     const window = { messages: 600, durationSeconds: null, warmupMessages: 50, repetitions: 1, cellTimeoutSeconds: 120, drainSeconds: 3 };

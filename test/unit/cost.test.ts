@@ -155,9 +155,10 @@ describe('parsers', () => {
       'erlang_vm_statistics_runtime_milliseconds 7372',
       'erlang_vm_schedulers_online 2',
       'erlang_vm_msacc_aux_seconds_total{type="poll",id="0"} 0.0',
+      'rabbitmq_identity_info{rabbitmq_node="rabbit@localhost",rabbitmq_cluster="rabbit@vm",rabbitmq_cluster_permanent_id="x"} 1',
     ].join('\n');
     assert.equal(parseExposition(text).size, 7);
-    assert.deepEqual(prometheusReading(text), { runtimeMs: 7372, statsAtS: 474.53, fsyncs: 5234, fsyncSeconds: 3.42, writeBytes: 112125308, rssBytes: 140902400, schedulers: 2 });
+    assert.deepEqual(prometheusReading(text), { runtimeMs: 7372, statsAtS: 474.53, fsyncs: 5234, fsyncSeconds: 3.42, writeBytes: 112125308, rssBytes: 140902400, schedulers: 2, cluster: 'rabbit@vm' });
     assert.throws(() => prometheusReading('rabbitmq_io_sync_ops_total 1'), /no erlang_vm_statistics_runtime_milliseconds/);
   });
 });
