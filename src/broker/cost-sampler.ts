@@ -190,7 +190,12 @@ async function startLocal(targets: LocalTarget[]): Promise<CostSampler> {
       w.spanMs = spanMs;
       w.cores = os.cpus().length;
       w.resolutionMs = PROC_CPU_RESOLUTION_MS;
-      const restarted = targets.filter((_, i) => !proc0[i] || !proc1[i] || proc0[i]!.pid !== proc1[i]!.pid);
+      const unreadable = targets.filter((_, i) => !proc0[i]);
+      if (unreadable.length) {
+        notes.push(`cannot read /proc/<pid> of ${unreadable.map((t) => `${t.name} (pid ${t.pid() || 'unknown'})`).join(', ')} here: no broker figures`);
+        return w;
+      }
+      const restarted = targets.filter((_, i) => !proc1[i] || proc0[i]!.pid !== proc1[i]!.pid);
       if (restarted.length) {
         notes.push(`${restarted.map((t) => t.name).join(', ')} restarted or stopped in the window: its counters started again from zero, so no broker figures`);
         return w;
