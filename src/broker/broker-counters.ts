@@ -1,5 +1,4 @@
-// Reading a broker's own counters (DESIGN.md section 2, broker-side cost): the adapters behind
-// cost-sampler.ts. Two kinds of source:
+// Reading a broker's own counters: the adapters behind cost-sampler.ts. Two kinds of source:
 //
 // - local: a node on this host (a private node, a member of a local cluster, the system node). CPU
 //   (utime + stime), resident memory and its high-water mark come from /proc/<beam pid>, read in

@@ -1,5 +1,5 @@
 // The broker-side cost of one repetition: counters read at the edges of its measured window, and the
-// broker's resident memory sampled through it (DESIGN.md section 2). A runner starts a sampler just
+// broker's resident memory sampled through it (README: Cost per message). A runner starts a sampler just
 // before it opens the window and stops it once the window is over; nothing here runs in the
 // workers, and nothing but a /proc read (local) or one scrape a statistics interval (prometheus)
 // happens inside the window.

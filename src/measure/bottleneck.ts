@@ -1,4 +1,4 @@
-// Which resource limited a repetition, from its cost figures (DESIGN.md section 2). Pure. The rules,
+// Which resource limited a repetition, from its cost figures (README: Cost per message). Pure. The rules,
 // in order (each share is of the window the figure was measured over):
 //
 // 1. paced: a --rate cell that sent at least 95% of its target rate.

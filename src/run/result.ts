@@ -178,8 +178,8 @@ export interface FaultBroker {
 export type MetricsSourceKind = 'local' | 'prometheus' | 'none';
 
 /**
- * What one repetition cost per message, client and broker side, over the measured window (DESIGN.md
- * section 2). Per message = per measured message sent. A figure no source could give is null, and
+ * What one repetition cost per message, client and broker side, over the measured window (README:
+ * Cost per message). Per message = per measured message sent. A figure no source could give is null, and
  * `note` says why; never a zero that was not measured.
  */
 export interface CellCost {
