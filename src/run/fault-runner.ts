@@ -81,6 +81,8 @@ export interface FaultCellOptions {
   window: RunWindow;
   /** 1-based; default 1. */
   repetition?: number;
+  /** The nodes whose counters give the cell's broker-side cost figures (a cluster's members); default node and target. */
+  metricsNodes?: readonly FaultNode[];
   /** Least time between declare-ok and the first measured publish; default 1000 ms. */
   settleMs?: number;
   /** Bound on the broker accepting AMQP again after the fault; default 90 s. */
@@ -387,7 +389,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     await closeAdmin();
 
     // The node's counters over the window; a node the fault restarts starts them again from zero.
-    costs = await bounded(startCostSampler(ownedNodesSource([...new Set([node, target])])));
+    costs = await bounded(startCostSampler(ownedNodesSource(options.metricsNodes ?? [...new Set([node, target])])));
     // Consumers of the cell: the pre-fault ones, and the drain consumer once it exists.
     const allConsumers = [...consumers];
     const { goNs, cpu0, snapshot, timeline } = openWindow({ window, workers, producers, consumers: allConsumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });

@@ -67,6 +67,8 @@ interface Broker {
   target: FaultNode;
   /** What run.json says about it. */
   description: FaultBroker;
+  /** Every node, for the broker-side cost figures (a cluster's three); default node and target. */
+  members?: FaultNode[];
   release: () => Promise<void>;
 }
 
@@ -148,7 +150,7 @@ async function provision(plan: Awaited<ReturnType<typeof brokerPlan>>, scenario:
     const cluster = await startLocalCluster({ size: 3 });
     // Clients on node 1; node-level faults hit node 2, where each queue is declared (its leader's node).
     const [node, target] = cluster.nodes;
-    return { node, target, description: describeLocal(cluster.nodes, target), release: () => cluster.destroy() };
+    return { node, target, description: describeLocal(cluster.nodes, target), members: [...cluster.nodes], release: () => cluster.destroy() };
   }
   const node = await startLocalNode();
   return { node, target: node, description: describeLocal([node], node), release: () => node.destroy() };
@@ -165,7 +167,8 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
   const broker = await provision(brokerToStart, scenario);
   try {
     const environment = await probeEnvironment(broker.node.url, scenario.cells);
-    const metrics = ownedNodesSource([...new Set([broker.node, broker.target])]);
+    const members = broker.members ?? [...new Set([broker.node, broker.target])];
+    const metrics = ownedNodesSource(members);
     const run: RunFile = {
       ...newRunFile(
         runId,
@@ -223,6 +226,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
             {
               node: broker.node,
               target: broker.target,
+              metricsNodes: members,
               runId,
               window: scenario.window,
               repetition,
