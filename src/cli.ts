@@ -53,6 +53,7 @@ interface RunFlags {
   shardGroup?: string;
   report: boolean;
   broker?: string;
+  metricsUrl?: string;
 }
 
 interface FaultFlags extends Omit<RunFlags, 'resume' | 'sweep'> {
@@ -172,6 +173,19 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   }
 }
 
+/** --metrics-url: an http(s) URL, or none. */
+function metricsUrlOf(value: string | undefined): string | undefined {
+  if (value === undefined || value === 'none') return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`--metrics-url: not a URL: '${maskCredentials(value)}' (an http(s) URL of rabbitmq_prometheus, or none)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--metrics-url: scheme must be http or https, got '${parsed.protocol.replace(/:$/, '')}'`);
+  return value;
+}
+
 /** Which broker a run uses, and for auto why: the line printed before the run starts. */
 function brokerLine(kind: BrokerKind, broker: ProvisionedBroker, probed: string | undefined): string {
   const at = maskCredentials(broker.url);
@@ -196,6 +210,7 @@ async function runOnUrl(scenario: Scenario, flags: RunFlags, view: ConsoleView, 
       report: flags.report,
       sweep: plan.sweep,
       shard: plan.shard,
+      metricsUrl: metricsUrlOf(flags.metricsUrl),
     });
     view.finish(outcome.run, outcome.dir, outcome.problems);
     if (!outcome.run.complete) return controller.signal.aborted ? interruptedExitCode() : EXIT.checkFailed;
@@ -248,6 +263,7 @@ export function buildProgram(): Command {
     .option('--shard <i/n>', "run the I-th of N shares of every cell's producers and consumers, in step with the other N-1 agents (see ackbench merge)")
     .option('--shard-group <name>', 'names the shared queues and control exchange of a sharded run (default: scenario name and N)')
     .option('--broker <kind>', 'url (default: --url, else $AMQP_URL, else 127.0.0.1:5672), local (a private node, removed at the end), docker (a container, removed at the end), auto (the URL if it answers, else a private node, else a container)')
+    .option('--metrics-url <url>', "broker cost figures from this rabbitmq_prometheus endpoint (default: the broker's own counters when it runs on this host, else http://<broker host>:15692/metrics); none: no broker figures")
     .addOption(new Option('--no-report', 'skip the HTML report and charts'))
     .action(async (scenarioPath: string | undefined, flags: RunFlags) => {
       process.exitCode = await runCommand(scenarioPath, flags);

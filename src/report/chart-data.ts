@@ -15,7 +15,7 @@ export type LatencyKind = 'publish' | 'end-to-end';
 export const LATENCY_KINDS: readonly LatencyKind[] = ['publish', 'end-to-end'];
 
 /** Labels shared by every row: the cell's axes, its group within the run and a short name. */
-interface CellColumns extends AxisColumns {
+export interface CellColumns extends AxisColumns {
   group: string;
   label: string;
 }
@@ -97,12 +97,12 @@ export function runVaryingAxes(run: RunFile) {
   return varyingAxes([...run.aggregates.map((a) => a.cell), ...run.cells.map((c) => c.cell)]);
 }
 
-function cellColumnsOf(run: RunFile): (cell: Cell) => CellColumns {
+export function cellColumnsOf(run: RunFile): (cell: Cell) => CellColumns {
   const varying = runVaryingAxes(run);
   return (cell) => ({ ...axisColumns(cell), group: groupLabel(cell, varying), label: cellLabel(cell, varying) });
 }
 
-function sortedByCell<T extends { cell: Cell }>(items: readonly T[], run: RunFile): T[] {
+export function sortedByCell<T extends { cell: Cell }>(items: readonly T[], run: RunFile): T[] {
   const varying = runVaryingAxes(run);
   return [...items].sort((a, b) => compareCells(a.cell, b.cell, varying));
 }

@@ -21,6 +21,7 @@ import {
   type ThroughputRow,
   type TimelineRow,
 } from './chart-data.js';
+import { costRows, costSpec } from './cost-chart.js';
 import { guaranteeRows, guaranteesSpec } from './guarantees.js';
 import { priceEntries, priceRows, priceSpec } from './price.js';
 import { runKind } from './run-kind.js';
@@ -466,6 +467,14 @@ export function runCharts(run: RunFile): ChartDefinition[] {
       spec: () => frontierSpec(frontier),
     });
   }
+  const cost = costRows(run);
+  candidates.push({
+    name: 'cost',
+    title: 'Cost per message',
+    caption: 'What each cell cost per message sent: client and broker CPU, broker fsyncs per 1000 messages, bytes the broker wrote; the tooltip names the resource that limited the cell and where the broker figures came from.',
+    rows: cost,
+    spec: () => costSpec(cost),
+  });
   const timeline = timelineRows(run);
   const events = timelineEvents(run);
   candidates.push({

@@ -10,6 +10,7 @@ import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
 import { repetitionFigures, type RepetitionFigures } from './repetition-figures.js';
+import { median } from '../stats/spread.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
 import { STEADY_COLUMNS, steadyColumns } from './steadiness-columns.js';
 
@@ -32,6 +33,9 @@ export const FAULT_COLUMNS = [
   'fault_before_s', 'fault_before_sent_per_s', 'fault_before_confirmed_per_s', 'fault_before_consumed_per_s',
 ] as const;
 
+/** Empty where no source gave the figure (run.json's cost.note says why). */
+export const COST_COLUMNS = ['client_cpu_us_per_msg', 'broker_cpu_us_per_msg', 'fsyncs_per_1k', 'disk_bytes_per_msg', 'broker_rss_peak_mib', 'metrics_source', 'bottleneck'] as const;
+
 export const EXTRA_COLUMNS = [
   'rate_per_s', 'channels', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
   'publish_count', 'publish_mean_us', 'e2e_count', 'e2e_mean_us',
@@ -45,6 +49,10 @@ export const EXTRA_COLUMNS = [
   'due_by_deadline', 'due_unsent',
   // Aggregate rows: the rate's 95% interval is wider than a quarter of the mean (stats/spread.ts).
   'sent_per_s_ci95_too_wide', 'confirmed_per_s_ci95_too_wide', 'consumed_per_s_ci95_too_wide',
+  // Cost per message and the resource that limited the repetition (measure/cost.ts, measure/bottleneck.ts).
+  // Steadiness of the window (measure/steadiness.ts).
+  ...STEADY_COLUMNS,
+  ...COST_COLUMNS,
 ] as const;
 
 type Row = Record<string, string | number | null>;
@@ -148,11 +156,46 @@ export function repetitionRow(r: CellResult): Row {
     due_by_deadline: r.behindSchedule?.due ?? null,
     due_unsent: r.behindSchedule?.unsent ?? null,
     ...steadyColumns(r),
+    ...costColumns(r),
   };
 }
 
-/** The aggregate row of a cell: repetition `all`, rates as median with min, max and 95% CI. */
-export function aggregateRow(a: CellAggregate): Row {
+function costColumns(r: CellResult): Row {
+  const c = r.cost;
+  if (!c || r.status !== 'ok') return {};
+  return {
+    client_cpu_us_per_msg: c.clientCpuUsPerMsg,
+    broker_cpu_us_per_msg: c.brokerCpuUsPerMsg,
+    fsyncs_per_1k: c.fsyncsPer1k,
+    disk_bytes_per_msg: c.diskBytesPerMsg,
+    broker_rss_peak_mib: c.brokerRssPeakMib,
+    metrics_source: c.metricsSource,
+    bottleneck: r.bottleneck?.verdict ?? null,
+  };
+}
+
+/** Over the ok repetitions of a cell: each cost figure's median, the distinct verdicts and sources. */
+function costAggregateColumns(results: readonly CellResult[]): Row {
+  const ok = results.filter((r) => r.status === 'ok' && r.cost);
+  if (!ok.length) return {};
+  const med = (key: 'clientCpuUsPerMsg' | 'brokerCpuUsPerMsg' | 'fsyncsPer1k' | 'diskBytesPerMsg' | 'brokerRssPeakMib') => {
+    const values = ok.map((r) => r.cost![key]).filter((v): v is number => v !== null);
+    return values.length ? round(median(values)) : null;
+  };
+  const distinct = (values: Array<string | undefined>) => [...new Set(values.filter(Boolean))].join(' ') || null;
+  return {
+    client_cpu_us_per_msg: med('clientCpuUsPerMsg'),
+    broker_cpu_us_per_msg: med('brokerCpuUsPerMsg'),
+    fsyncs_per_1k: med('fsyncsPer1k'),
+    disk_bytes_per_msg: med('diskBytesPerMsg'),
+    broker_rss_peak_mib: med('brokerRssPeakMib'),
+    metrics_source: distinct(ok.map((r) => r.cost!.metricsSource)),
+    bottleneck: distinct(ok.map((r) => r.bottleneck?.verdict)),
+  };
+}
+
+/** The aggregate row of a cell: repetition `all`, rates as median with min, max and 95% CI; cost figures as medians. */
+export function aggregateRow(a: CellAggregate, results: readonly CellResult[] = []): Row {
   return {
     ...axisColumns(a.cell),
     repetition: 'all',
@@ -165,6 +208,7 @@ export function aggregateRow(a: CellAggregate): Row {
     ...latencyColumns('publish', a.publishLatency),
     ...latencyColumns('e2e', a.e2eLatency),
     client_cpu_pct: a.clientCpuPct,
+    ...costAggregateColumns(results),
   };
 }
 
@@ -177,8 +221,10 @@ export function summaryCsv(run: RunFile): string {
     seen.add(r.cell.id);
   }
   // Aggregate rows follow the repetition rows, in cell order, only where there are repetitions to sum up.
-  if (run.scenario.window.repetitions > 1) for (const id of seen) if (aggregates.has(id)) rows.push(aggregateRow(aggregates.get(id)!));
-  return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS, ...STEADY_COLUMNS] });
+  if (run.scenario.window.repetitions > 1) {
+    for (const id of seen) if (aggregates.has(id)) rows.push(aggregateRow(aggregates.get(id)!, run.cells.filter((r) => r.cell.id === id)));
+  }
+  return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS, ...EXTRA_COLUMNS] });
 }
 
 /**

@@ -116,8 +116,8 @@ function chartFigure(chart: ReportChart, chartsHref: string): SafeHtml {
   </figure>`;
 }
 
-/** Columns after the axes: status, 3 rates, 2 x 3 latencies, 5 counts, client CPU. */
-const FIGURE_COLUMNS = 1 + 3 + 6 + 5 + 1;
+/** Columns after the axes: status, 3 rates, 2 x 3 latencies, 5 counts, client CPU, limited by. */
+const FIGURE_COLUMNS = 1 + 3 + 6 + 5 + 1 + 1;
 
 function rateCellHtml(rate: RateCell): SafeHtml {
   return html`<td class="num">${rate.median}${rate.range ? html`<br><span class="range">${rate.range}</span>` : ''}</td>`;
@@ -134,7 +134,7 @@ function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
     index === 1 ? html`<td class="axis">${modeSwatch(value)}${value}</td>` : html`<td class="axis">${value}</td>`,
   );
   const cpu = row.clientBound
-    ? html`<td class="num">${row.clientCpuPct}<br><span class="flag" title="client CPU near one core: the client may be the limit">client-bound</span></td>`
+    ? html`<td class="num">${row.clientCpuPct}<br><span class="flag" title="a client worker thread busy 90% of its window or more: the client was the limit">client-bound</span></td>`
     : num(row.clientCpuPct);
   // The reason gets a full-width row of its own: in a column at the far right it would scroll out of view.
   const noteRow = row.note
@@ -149,6 +149,7 @@ function summaryRowHtml(row: SummaryRow, axisCount: number): SafeHtml {
     ${num(row.counts.sent)}${num(row.counts.confirmed)}${num(row.counts.received)}
     ${num(row.counts.lost, row.integrityProblem)}${num(row.counts.duplicates, row.integrityProblem)}
     ${cpu}
+    <td class="verdict" title="${row.bottleneckEvidence}">${row.bottleneck}</td>
   </tr>${noteRow}`;
 }
 
@@ -163,7 +164,8 @@ function summarySection(table: SummaryTable, faulted = false): SafeHtml {
     ${shared}
     <p class="meta">Rates: median over repetitions, with min–max beneath. Latency percentiles from the merged
       histograms, with the min–max of the repetitions' p99 beneath p99. "unsteady k/n": k repetitions' windows
-      were not steady (per-second rate CV over 20%, or halves more than 10% apart). – means undefined (no publish latency without confirms, no rate for a failed cell), not zero.</p>
+      were not steady (per-second rate CV over 20%, or halves more than 10% apart). – means undefined (no publish latency without confirms, no rate for a failed cell), not zero.
+      Limited by: the resource that set each repetition's pace (client, broker-cpu, disk-sync, paced, unclear); its evidence shows on hover and in run.json.</p>
     ${faulted ? html`<p class="meta">Fault cells: these rates are over the whole measured window, which holds the outage, the recovery and the drain; they are not comparable with rates before the fault (guarantees table, throughput chart).</p>` : html``}
     <div class="table-wrap"><table>
       <thead>
@@ -173,7 +175,7 @@ function summarySection(table: SummaryTable, faulted = false): SafeHtml {
           <th colspan="3">publish latency (µs)</th>
           <th colspan="3">end-to-end latency (µs)</th>
           <th colspan="5">messages</th>
-          <th></th>
+          <th></th><th></th>
         </tr>
         <tr>
           ${table.axisNames.map((name) => html`<th>${name}</th>`)}
@@ -183,6 +185,7 @@ function summarySection(table: SummaryTable, faulted = false): SafeHtml {
           <th>p50</th><th>p99</th><th>p99.9</th>
           <th>sent</th><th>confirmed</th><th>received</th><th>lost</th><th>duplicates</th>
           <th>client CPU (%)</th>
+          <th>limited by</th>
         </tr>
       </thead>
       <tbody>${table.rows.map((row) => summaryRowHtml(row, table.axisNames.length))}</tbody>

@@ -15,24 +15,8 @@ import { chartableAggregates, headlineRate, runVaryingAxes, type ThroughputMeasu
 import { CHART_BASE, groupFacet } from './charts.js';
 import { durabilityOpacityEncoding, modeColorEncoding } from './palette.js';
 
-/**
- * Broker-side figures a run may carry per repetition (read here, written elsewhere): what the broker
- * spent per message, and which side limited the cell. Optional: older runs have neither.
- */
-export interface CostFigures {
-  cost?: {
-    clientCpuUsPerMsg: number | null;
-    brokerCpuMs: number | null;
-    brokerCpuUsPerMsg: number | null;
-    fsyncsPer1k: number | null;
-    diskBytesPerMsg: number | null;
-    brokerRssPeakMib: number | null;
-    metricsSource: 'local' | 'prometheus' | 'none';
-    resolutionMs: number | null;
-    note: string | null;
-  };
-  bottleneck?: { verdict: 'client' | 'broker-cpu' | 'disk-sync' | 'paced' | 'unclear'; evidence: string };
-}
+/** Broker-side figures a repetition may carry (older runs have neither): what it cost per message, and which side limited it. */
+export type CostFigures = Pick<CellResult, 'cost' | 'bottleneck'>;
 
 /** The cost figures shown beside the ratios, with their column headers. */
 export const COST_COLUMNS = [

@@ -30,6 +30,10 @@ export interface SummaryRow {
   p99Range?: { publish: string | null; e2e: string | null };
   /** "unsteady k/n" when k repetitions' windows were not steady, else null. */
   unsteady?: string | null;
+  /** The verdicts of the ok repetitions (measure/bottleneck.ts), distinct, in order; – without any. */
+  bottleneck: string;
+  /** Their evidence, one line per distinct verdict. */
+  bottleneckEvidence: string;
 }
 
 /** A rate's median, with its min–max range over repetitions (null for a single value). */
@@ -102,6 +106,16 @@ function aggregateRow(aggregate: CellAggregate, results: readonly CellResult[], 
     clientBound: results.some((result) => result.status === 'ok' && result.clientBound),
     p99Range: { publish: aggregate.cell.publish.kind === 'none' ? null : p99RangeText(results, 'publish'), e2e: p99RangeText(results, 'e2e') },
     unsteady: unsteadyText(results),
+    ...bottleneckColumns(results),
+  };
+}
+
+function bottleneckColumns(results: readonly CellResult[]): Pick<SummaryRow, 'bottleneck' | 'bottleneckEvidence'> {
+  const verdicts = results.flatMap((result) => (result.status === 'ok' && result.bottleneck ? [result.bottleneck] : []));
+  const distinct = [...new Set(verdicts.map((v) => v.verdict))];
+  return {
+    bottleneck: distinct.length ? distinct.join(', ') : UNDEFINED_FIGURE,
+    bottleneckEvidence: distinct.map((d) => `${d}: ${verdicts.find((v) => v.verdict === d)!.evidence}`).join('\n'),
   };
 }
 
@@ -126,6 +140,8 @@ function failedCellRow(results: readonly CellResult[], varying: readonly Groupin
     integrityProblem: false,
     clientCpuPct: UNDEFINED_FIGURE,
     clientBound: false,
+    bottleneck: UNDEFINED_FIGURE,
+    bottleneckEvidence: '',
   };
 }
 

@@ -7,13 +7,12 @@ import { maskCredentials } from '../broker/url.js';
 import { encodeHistogram, mergeEncoded, summarize } from '../measure/histogram.js';
 import { steadiness } from '../measure/steadiness.js';
 import type { Cell } from '../scenario/types.js';
-import type { BehindSchedule, CellRates, CellResult, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
+import { CLIENT_BOUND_SHARE } from '../measure/bottleneck.js';
+import { clientThread, costOf, type BrokerWindow } from '../measure/cost.js';
+import { busyShare, type ThreadLoad } from '../measure/thread-cpu.js';
+import type { BehindSchedule, CellRates, CellResult, ClientThread, IntegrityCounts, LatencyInterval, TimelinePoint } from './result.js';
 import type { ConsumerReport, ProducerReport } from './worker-protocol.js';
 
-/** A worker thread whose event loop was this busy over the window was likely the bottleneck. */
-const CLIENT_BOUND_UTILISATION = 0.9;
-/** A paced cell that sent less than this share of its target rate could not keep up. */
-const PACED_SHORTFALL = 0.95;
 
 export type MeasuredWindow = CellResult['window'];
 
@@ -63,9 +62,19 @@ export function cpuPercent(cpu: NodeJS.CpuUsage, fromNs: number, toNs: number): 
   return Math.round(((cpu.user + cpu.system) / ((toNs - fromNs) / 1000)) * 1000) / 10;
 }
 
-/** The highest event-loop utilisation of any of these workers over the window, 0..1. */
-export function busiest(reports: ReadonlyArray<{ busy: number }>): number {
+/**
+ * The highest share of its window any of these worker threads was busy (on a CPU or waiting for one,
+ * thread-cpu.ts), 0..1. Off Linux, where no thread figures exist: the highest event-loop utilisation.
+ */
+export function busiest(reports: ReadonlyArray<{ busy: number; thread?: ThreadLoad | null }>): number {
+  const threads = reports.flatMap((r) => (r.thread ? [r.thread] : []));
+  if (threads.length) return Math.max(0, ...threads.map(busyShare));
   return Math.max(0, ...reports.map((r) => r.busy));
+}
+
+/** Each worker thread's figures, from the reports that carry them (a worker's first). */
+export function clientThreads(reports: ReadonlyArray<ProducerReport | ConsumerReport>): ClientThread[] {
+  return reports.flatMap((r) => (r.thread ? [clientThread(r.role, r.index, r.thread)] : []));
 }
 
 /** The first error any worker reported, or null if none did. */
@@ -85,12 +94,23 @@ export interface ClientLoad {
 }
 
 /**
- * The client, not the broker, was likely the limit. A paced producer sleeps between messages
- * (run/pace-wait.ts), so its utilisation says little about how close it ran to its limit: a paced
- * cell is client-bound when it fell behind its target rate.
+ * The client, not the broker, was the limit: a worker thread was busy (on a CPU, or waiting for one)
+ * 90% of its window or more, paced or not. A paced cell that fell behind with idle threads is not
+ * client-bound: its verdict (measure/bottleneck.ts) names the broker-side resource.
  */
 export function clientBound(load: ClientLoad): boolean {
-  return load.rate ? load.sent < PACED_SHORTFALL * load.rate * load.producers * load.sendSeconds : load.busiest > CLIENT_BOUND_UTILISATION;
+  return load.busiest >= CLIENT_BOUND_SHARE;
+}
+
+/** What the cost figures of a repetition are made of (measure/cost.ts), as a runner gathers them. */
+export interface CostMeasured {
+  /** Producers whose target rate counts here (a shard's own). */
+  producers: number;
+  threads: ClientThread[];
+  /** Client process CPU over [goNs, endNs], µs, and that span. */
+  clientCpuUs: number;
+  wallUs: number;
+  broker: BrokerWindow | null;
 }
 
 export interface Measured {
@@ -110,6 +130,8 @@ export interface Measured {
   latencyIntervals?: LatencyInterval[];
   /** Paced --duration cells (behind-schedule.ts); left out when undefined. */
   behindSchedule?: BehindSchedule;
+  /** Cost per message and the bottleneck verdict are left out when undefined. */
+  cost?: CostMeasured;
 }
 
 /** The CellResult of a repetition that ran (notRunResult is the one of a repetition that did not). */
@@ -133,5 +155,19 @@ export function cellResultFrom(m: Measured): CellResult {
     steadiness: steadiness(m.timeline, m.window),
     ...(m.latencyIntervals ? { latencyIntervals: m.latencyIntervals } : {}),
     ...(m.behindSchedule ? { behindSchedule: m.behindSchedule } : {}),
+    ...(m.cost ? costFields(m, m.cost) : {}),
   };
+}
+
+function costFields(m: Measured, c: CostMeasured): Pick<CellResult, 'clientThreads' | 'cost' | 'bottleneck'> & { clientBound?: boolean } {
+  const { cost, bottleneck } = costOf({
+    rate: m.cell.rate,
+    producers: c.producers,
+    sendSeconds: m.window.sendSeconds,
+    client: { sent: m.counts.sent, cpuUs: c.clientCpuUs, wallUs: c.wallUs },
+    threads: c.threads,
+    broker: c.broker,
+  });
+  // With a verdict, client-bound is that verdict (a thread waiting for a CPU the broker took is not the limit).
+  return { clientThreads: c.threads, cost, ...(m.failure === null ? { bottleneck, clientBound: bottleneck.verdict === 'client' } : {}) };
 }

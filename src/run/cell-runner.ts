@@ -16,7 +16,8 @@ import { channelsOf } from '../scenario/matrix.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import { behindSchedule } from './behind-schedule.js';
 import { consumedSoFar, everyConsumerReadsAll } from './stream-fan-out.js';
-import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
+import { busiest, cellResultFrom, clientBound, clientThreads, cpuPercent, firstError, measuredWindow } from './cell-result.js';
+import { startCostSampler, type CostSampler, type MetricsSource } from '../broker/cost-sampler.js';
 import type { CellResult, IntegrityCounts, LatencyInterval } from './result.js';
 import { COUNTER, COUNTER_SLOTS, LATENCY_INTERVAL_MS, type ConsumerReport, type MainToWorker, type ProducerReport, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
 
@@ -39,6 +40,8 @@ export interface CellRunOptions {
   onProgress?: (p: Progress) => void;
   /** Aborting stops the producers; the repetition ends early and is marked failed. */
   signal?: AbortSignal;
+  /** Where broker-side cost figures come from (resolveMetricsSource); none without it. */
+  metrics?: MetricsSource;
 }
 
 /**
@@ -298,6 +301,7 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
   const workers: CellWorker[] = [];
   const timers: NodeJS.Timeout[] = [];
   const cleanups: (() => void)[] = [];
+  let costs: CostSampler | null = null;
   // Named in a timeout's reason, so a hang says where it happened.
   let stage = 'connecting';
   try {
@@ -331,6 +335,8 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     } else {
       await adminChannel.purgeQueue(queue);
     }
+    stage = 'reading the broker counters';
+    costs = await bounded(startCostSampler(options.metrics));
 
     const readsAll = everyConsumerReadsAll(cell);
     const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress, readsAll });
@@ -344,6 +350,8 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
     timeline.close();
+    stage = 'reading the broker counters';
+    const broker = await bounded(costs.stop(cell));
 
     const queued = cell.consumers === 0 ? await adminChannel.countMessages(queue) : null;
     const answered = cell.publish.kind !== 'none';
@@ -363,10 +371,12 @@ export async function runCellRepetition(cell: Cell, repetition: number, options:
       timeline: timeline.points,
       latencyIntervals: latencyIntervals(producers, consumers),
       behindSchedule: behindSchedule(producerReports),
+      cost: { producers: cell.producers, threads: clientThreads([...producerReports, ...consumerReports]), clientCpuUs: cpu.user + cpu.system, wallUs: (endNs - goNs) / 1000, broker },
     });
   } catch (err) {
     return notRunResult(cell, repetition, 'failed', err instanceof Error ? err.message : String(err));
   } finally {
+    costs?.cancel();
     for (const t of timers) clearInterval(t);
     for (const c of cleanups) c();
     await Promise.all(workers.map((w) => w.worker.terminate()));

@@ -26,6 +26,12 @@ function textTable(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** Cost per message and the verdict (measure/bottleneck.ts); empty where not measured. */
+function costCells(r: CellResult): string[] {
+  const c = r.status === 'ok' ? r.cost : undefined;
+  return [fmt(c?.clientCpuUsPerMsg, 1), fmt(c?.brokerCpuUsPerMsg, 1), fmt(c?.fsyncsPer1k, 1), fmt(c?.diskBytesPerMsg), r.status === 'ok' ? (r.bottleneck?.verdict ?? '') : ''];
+}
+
 /** How the table names a cell: its axes, then a suffix (the repetition, or the median row's). */
 function cellLabel(cell: Cell, suffix: string): string {
   return `${cell.client} ${cell.durability} ${publishLabel(cell.publish)} ${consumeLabel(cell.consume)} ${cell.queue}${cell.producers + cell.consumers > 2 ? ` p${cell.producers}c${cell.consumers}` : ''}${channelsOf(cell) > 1 ? ` ch${channelsOf(cell)}` : ''}${cell.rate ? ` @${cell.rate}/s` : ''}${suffix}`;
@@ -47,7 +53,7 @@ function beforeFaultRates(b: NonNullable<RepetitionFigures['beforeFault']>): Sho
 export function resultTable(run: RunFile): string {
   // A fault run's rates are over two kinds of window: a column names each row's.
   const windows = run.cells.some((r) => r.fault !== undefined);
-  const header = ['cell', 'status', ...(windows ? ['rates over'] : []), 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %'];
+  const header = ['cell', 'status', ...(windows ? ['rates over'] : []), 'sent/s', 'confirmed/s', 'consumed/s', 'pub p50 µs', 'pub p99 µs', 'e2e p50 µs', 'e2e p99 µs', 'lost', 'dup', 'cpu %', 'cli µs/msg', 'brk µs/msg', 'fsync/1k', 'B/msg', 'limit'];
   const repeated = run.scenario.window.repetitions > 1;
   const rows: string[][] = [];
   const row = (label: string, status: string, rates: ShownRates, rest: string[]) => [
@@ -72,6 +78,7 @@ export function resultTable(run: RunFile): string {
         f.counts ? String(f.counts.lost) : '',
         f.counts ? String(f.counts.duplicates) : '',
         fmt(f.clientCpuPct),
+        ...costCells(r),
       ]),
     );
     // With repetitions, each cell's median row follows its last repetition (as summary.csv's `all` row).
@@ -94,6 +101,7 @@ export function resultTable(run: RunFile): string {
         String(a.counts.lost),
         String(a.counts.duplicates),
         fmt(a.clientCpuPct),
+        '', '', '', '', '',
       ]),
     );
   });
@@ -114,7 +122,7 @@ export function tableWithNotes(run: RunFile): string {
     // Why a cell has no figures, right under the table (run.json and the report say it too).
     ...run.cells.filter((r) => r.status !== 'ok').map((r) => `${r.status}: ${r.cell.id} r${r.repetition}: ${r.reason ?? 'no reason recorded'}`),
     '',
-    "rates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound",
+    "rates over each cell's measured window (first measured send to last send / confirm / delivery), monotonic clock; latency percentiles from HdrHistograms in µs; * = client-bound (a worker thread busy 90%+ of its window); cli / brk µs/msg: client / broker CPU per message sent, fsync/1k: broker fsyncs per 1000 messages, B/msg: bytes the broker wrote to its message files, limit: the resource that limited the cell (run.json: bottleneck.evidence)",
     ...tableNotes(run).map((line) => `note: ${line}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -49,7 +49,8 @@ import { account } from '../measure/accounting.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
 import type { Cell, RunWindow, Scenario } from '../scenario/types.js';
-import { busiest, cellResultFrom, clientBound, cpuPercent, measuredWindow } from './cell-result.js';
+import { ownedNodesSource, startCostSampler, type CostSampler } from '../broker/cost-sampler.js';
+import { busiest, cellResultFrom, clientBound, clientThreads, cpuPercent, measuredWindow } from './cell-result.js';
 import { allProducerReports, CellWorker, drainConsumers, indices, notRunResult, openWindow, queueName, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type Progress } from './cell-runner.js';
 import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts } from './result.js';
 import { COUNTER, idleConsumerReport, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
@@ -81,6 +82,8 @@ export interface FaultCellOptions {
   window: RunWindow;
   /** 1-based; default 1. */
   repetition?: number;
+  /** The nodes whose counters give the cell's broker-side cost figures (a cluster's members); default node and target. */
+  metricsNodes?: readonly FaultNode[];
   /** Least time between declare-ok and the first measured publish; default 1000 ms. */
   settleMs?: number;
   /** Bound on the broker accepting AMQP again after the fault; default 90 s. */
@@ -320,6 +323,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
   };
   // Named in a timeout's reason, so a hang says where it happened.
   let stage = 'starting the node';
+  let costs: CostSampler | null = null;
   try {
     if (!node.running) await node.start();
     if (!target.running) await target.start();
@@ -385,6 +389,8 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     // The admin connection would die with the fault; a new one is opened after recovery.
     await closeAdmin();
 
+    // The node's counters over the window; a node the fault restarts starts them again from zero.
+    costs = await bounded(startCostSampler(ownedNodesSource(options.metricsNodes ?? [...new Set([node, target])])));
     // Consumers of the cell: the pre-fault ones, and the drain consumer once it exists.
     const allConsumers = [...consumers];
     const { goNs, cpu0, snapshot, timeline } = openWindow({ window, workers, producers, consumers: allConsumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
@@ -483,6 +489,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
     timeline.close();
+    const broker = await bounded(costs.stop(cell));
 
     const answered = cell.publish.kind !== 'none';
     const everyConsumer = [...consumerReports, drainReport];
@@ -531,6 +538,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
         clientCpuPct: cpuPercent(cpu, goNs, endNs),
         clientBound: clientBound({ rate: cell.rate, producers: cell.producers, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
         timeline: timeline.points,
+        cost: { producers: cell.producers, threads: clientThreads([...producerReports, ...everyConsumer]), clientCpuUs: cpu.user + cpu.system, wallUs: (endNs - goNs) / 1000, broker },
       }),
       fault: outcome,
     };
@@ -538,6 +546,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     const why = err instanceof Error ? err.message : String(err);
     return { ...notRunResult(cell, repetition, 'failed', why), fault: outcome };
   } finally {
+    costs?.cancel();
     for (const t of timers) clearInterval(t);
     cleanup.abort();
     await Promise.all(workers.map((w) => w.worker.terminate()));

@@ -180,6 +180,53 @@ export interface FaultBroker {
   target: string;
 }
 
+/** Where a cell's broker-side figures came from (broker/cost-sampler.ts). */
+export type MetricsSourceKind = 'local' | 'prometheus' | 'none';
+
+/**
+ * What one repetition cost per message, client and broker side, over the measured window (README:
+ * Cost per message). Per message = per measured message sent. A figure no source could give is null, and
+ * `note` says why; never a zero that was not measured.
+ */
+export interface CellCost {
+  /** Client process CPU (every thread: workers and main) over the window, µs per message. */
+  clientCpuUsPerMsg: number | null;
+  /** Broker CPU over the window: local, user + system time of its VM; prometheus, user time only. */
+  brokerCpuMs: number | null;
+  brokerCpuUsPerMsg: number | null;
+  /** Broker fsyncs (file handle cache syncs, plus quorum WAL batches where local) per 1000 messages. */
+  fsyncsPer1k: number | null;
+  /** Bytes the broker wrote to its message files (file handle cache io_write) per message. */
+  diskBytesPerMsg: number | null;
+  /** The broker's peak resident memory over the window, MiB. */
+  brokerRssPeakMib: number | null;
+  metricsSource: MetricsSourceKind;
+  /** How fine the broker's counters are: /proc CPU ticks (local), collect_statistics_interval (prometheus). */
+  resolutionMs: number | null;
+  /** What the figures cover and how they were read, or why some are missing. */
+  note: string | null;
+  /** Time the broker spent in those fsyncs (its own io_sync time, else fsyncs x a measured fsync latency), ms. */
+  fsyncTimeMs?: number | null;
+  /** Cores the broker could use over the window (on a shared host: its cores less the client's CPU). */
+  brokerCores?: number | null;
+}
+
+/** The resource that limited a repetition (measure/bottleneck.ts), with the figures that say so. */
+export interface Bottleneck {
+  verdict: 'client' | 'broker-cpu' | 'disk-sync' | 'paced' | 'unclear';
+  evidence: string;
+}
+
+/** One client worker thread over the window (measure/thread-cpu.ts). */
+export interface ClientThread {
+  role: 'producer' | 'consumer';
+  index: number;
+  /** Time on a CPU, percent of the thread's window. */
+  cpuPct: number;
+  /** On a CPU or waiting in a run queue for one, percent of the window. */
+  busyPct: number;
+}
+
 export interface CellResult {
   cell: Cell;
   /** 1-based repetition number. */
@@ -200,10 +247,16 @@ export interface CellResult {
   /** Client process CPU (user + system) over the cell, percent of one core. */
   clientCpuPct: number;
   /**
-   * A worker thread's event loop was over 90% busy over the window (a paced cell: it sent less than 95%
-   * of its target rate): the client, not the broker, may be the limit (cell-result.ts clientBound).
+   * A client worker thread was busy (on a CPU, or waiting for one) over 90% of its window: the
+   * client, not the broker, was the limit (measure/thread-cpu.ts).
    */
   clientBound: boolean;
+  /** Each worker thread's CPU over the window (Linux only). */
+  clientThreads?: ClientThread[];
+  /** Cost per message, client and broker side. */
+  cost?: CellCost;
+  /** Which resource limited the repetition. */
+  bottleneck?: Bottleneck;
   timeline: TimelinePoint[];
   /** Whether the window was steady: CV and half-against-half rate over its whole seconds (measure/steadiness.ts). */
   steadiness?: Steadiness;
@@ -275,6 +328,8 @@ export interface RunFile {
   aggregates: CellAggregate[];
   /** Peak resident memory of the harness process (all worker threads) over the run, MiB. */
   peakRssMiB?: number;
+  /** Where the broker-side cost figures came from, or why there were none (broker/cost-sampler.ts). */
+  metrics?: { source: MetricsSourceKind; detail: string };
   /** ackbench faults: the private broker the faults were injected on. */
   faultBroker?: FaultBroker;
   /**

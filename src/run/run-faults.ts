@@ -9,6 +9,7 @@
 
 import { BrokerError, UsageError } from '../errors.js';
 import { dockerAnswers, startDockerNode } from '../broker/docker-node.js';
+import { ownedNodesSource } from '../broker/cost-sampler.js';
 import { probeEnvironment } from '../broker/environment.js';
 import type { FaultNode } from '../broker/fault-node.js';
 import { startLocalCluster } from '../broker/local-cluster.js';
@@ -66,6 +67,8 @@ interface Broker {
   target: FaultNode;
   /** What run.json says about it. */
   description: FaultBroker;
+  /** Every node, for the broker-side cost figures (a cluster's three); default node and target. */
+  members?: FaultNode[];
   release: () => Promise<void>;
 }
 
@@ -147,7 +150,7 @@ async function provision(plan: Awaited<ReturnType<typeof brokerPlan>>, scenario:
     const cluster = await startLocalCluster({ size: 3 });
     // Clients on node 1; node-level faults hit node 2, where each queue is declared (its leader's node).
     const [node, target] = cluster.nodes;
-    return { node, target, description: describeLocal(cluster.nodes, target), release: () => cluster.destroy() };
+    return { node, target, description: describeLocal(cluster.nodes, target), members: [...cluster.nodes], release: () => cluster.destroy() };
   }
   const node = await startLocalNode();
   return { node, target: node, description: describeLocal([node], node), release: () => node.destroy() };
@@ -164,6 +167,8 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
   const broker = await provision(brokerToStart, scenario);
   try {
     const environment = await probeEnvironment(broker.node.url, scenario.cells);
+    const members = broker.members ?? [...new Set([broker.node, broker.target])];
+    const metrics = ownedNodesSource(members);
     const run: RunFile = {
       ...newRunFile(
         runId,
@@ -177,6 +182,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
         environment,
       ),
       faultBroker: broker.description,
+      metrics: { source: metrics.kind, detail: metrics.detail },
     };
     const repetitions = scenario.window.repetitions;
     // Baselines: each cell that runs under a fault, once without one, for the throughput it costs.
@@ -202,6 +208,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
             runId,
             window: scenario.window,
             signal: options.signal,
+            metrics,
             onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
           });
           if (options.signal?.aborted) break run;
@@ -219,6 +226,7 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
             {
               node: broker.node,
               target: broker.target,
+              metricsNodes: members,
               runId,
               window: scenario.window,
               repetition,

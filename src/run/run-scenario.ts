@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { maskCredentials, resolveBrokerUrl } from '../broker/url.js';
 import { probeEnvironment } from '../broker/environment.js';
+import { resolveMetricsSource, type MetricsSource } from '../broker/cost-sampler.js';
 import { aggregate } from '../stats/aggregate.js';
 import { refuseFaultsInRun } from '../scenario/faults.js';
 import type { Scenario } from '../scenario/types.js';
@@ -49,6 +50,12 @@ export interface RunOptions {
    * combines the agents' directories. Not with `resume` or `sweep`.
    */
   shard?: { index: number; count: number; group?: string; joinTimeoutSeconds?: number };
+  /**
+   * Where broker-side cost figures come from: by default the broker's own counters when it runs on
+   * this host, else http://<broker host>:15692/metrics (rabbitmq_prometheus); a URL here is scraped
+   * instead; 'none' turns them off (broker/cost-sampler.ts).
+   */
+  metricsUrl?: string;
 }
 
 export interface RunOutcome {
@@ -94,6 +101,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const runId = previous?.runId ?? `${makeRunId(scenario.name)}${shardSuffix}`;
   const dir = prepareRunDir(options.outDir, runId);
   const environment = await probeEnvironment(url, scenario.cells);
+  // A shard's messages are its own while a node's counters are everyone's: no broker figures per shard.
+  const metrics: MetricsSource = options.shard
+    ? { kind: 'none', detail: 'a shard of a sharded run: the broker counters are node-wide, the messages this shard\'s' }
+    : await resolveMetricsSource(url, options.metricsUrl, environment.broker.cluster);
 
   let shard: ShardInfo | null = null;
   let bus: ControlBus | null = null;
@@ -117,6 +128,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const run: RunFile = {
     ...newRunFile(runId, { name: scenario.name, axes: scenario.axes, window: scenario.window }, environment, previous?.startedAt ?? new Date().toISOString()),
     ...(shard ? { shard } : {}),
+    metrics: { source: metrics.kind, detail: metrics.detail },
   };
   emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url), ...(shard ? { shard: { index: shard.index, count: shard.count, group: shard.group } } : {}) });
 
@@ -143,6 +155,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         runId,
         window: scenario.window,
         signal: options.signal,
+        metrics,
         onProgress: (p: Progress) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
       };
       let result: CellResult;

@@ -28,7 +28,8 @@ import { nowNs } from '../measure/clock.js';
 import { encodeHistogram } from '../measure/histogram.js';
 import type { Cell } from '../scenario/types.js';
 import { behindSchedule } from './behind-schedule.js';
-import { busiest, cellResultFrom, clientBound, cpuPercent, firstError, measuredWindow } from './cell-result.js';
+import { busiest, cellResultFrom, clientBound, clientThreads, cpuPercent, firstError, measuredWindow } from './cell-result.js';
+import { startCostSampler, type CostSampler } from '../broker/cost-sampler.js';
 import { allProducerReports, cellTimeout, CellWorker, latencyIntervals, mergedIntervals, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type CellRunOptions } from './cell-runner.js';
 import type { CellResult, IntegrityCounts } from './result.js';
 import type { ControlBus } from './shard-control.js';
@@ -88,6 +89,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
   const cleanup = new AbortController();
   let stage = 'connecting';
   let failAnnounced = false;
+  let costs: CostSampler | null = null;
   try {
     const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
     const timeout = cellTimeout(window, workers, () => stage, timers);
@@ -143,6 +145,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
     announce('ready');
     stage = 'waiting for every shard to be ready';
     await waitAll('ready');
+    costs = await bounded(startCostSampler(options.metrics));
 
     const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
 
@@ -187,6 +190,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
     const cpu = process.cpuUsage(cpu0);
     for (const t of timers) clearInterval(t);
     timeline.close();
+    const broker = await bounded(costs.stop(cell));
 
     let queued: number | null = null;
     if (owner) {
@@ -221,6 +225,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
       timeline: timeline.points,
       latencyIntervals: latencyIntervals(producers, consumers),
       behindSchedule: behindSchedule(producerReports),
+      cost: { producers: producers.length, threads: clientThreads([...producerReports, ...consumerReports]), clientCpuUs: cpu.user + cpu.system, wallUs: (endNs - goNs) / 1000, broker },
     });
     if (failure !== null) {
       bus.announce('fail', cell.id, repetition, oneLine(failure));
@@ -232,6 +237,7 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
     if (!failAnnounced) bus.announce('fail', cell.id, repetition, oneLine(reason));
     return { result: notRunResult(cell, repetition, 'failed', reason), bits: null };
   } finally {
+    costs?.cancel();
     for (const t of timers) clearInterval(t);
     cleanup.abort();
     await Promise.all(workers.map((w) => w.worker.terminate()));

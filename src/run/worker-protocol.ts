@@ -2,6 +2,7 @@
 // Progress goes through shared counters instead of messages, so the hot path never posts.
 
 import type { Cell, RunWindow } from '../scenario/types.js';
+import type { ThreadLoad } from '../measure/thread-cpu.js';
 
 /** Slots of each worker's shared Int32Array of live counters (read by the main thread). */
 export const COUNTER = {
@@ -94,6 +95,8 @@ export interface ProducerReport {
    * Fewer sent means the producer was behind schedule when the window closed. Absent or null otherwise.
    */
   dueByDeadline?: number | null;
+  /** The worker thread's CPU from `go` to its report (thread-cpu.ts); with the worker's first report only. */
+  thread?: ThreadLoad | null;
   error: string | null;
 }
 
@@ -113,6 +116,8 @@ export interface ConsumerReport {
   e2eHistogram: string | null;
   lastReceiveNs: number;
   busy: number;
+  /** The worker thread's CPU from `go` to its report (thread-cpu.ts). */
+  thread?: ThreadLoad | null;
   error: string | null;
 }
 

@@ -10,6 +10,7 @@ import { runProducer } from './producer.js';
 import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
 import { ReconnectingConnection } from './reconnecting-connection.js';
 import { LatencyRecorder } from '../measure/latency-recorder.js';
+import { threadCpu, threadLoadBetween, type ThreadCpuSample, type ThreadLoad } from '../measure/thread-cpu.js';
 import { LATENCY_INTERVAL_MS, type MainToWorker, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
@@ -45,7 +46,14 @@ const latency = new LatencyRecorder();
 let interval = 0;
 const postInterval = () => post({ type: 'interval', interval: ++interval, histogram: latency.takeInterval() });
 let intervalTimer: NodeJS.Timeout | null = null;
+// This thread's CPU over the window: read at `go` and when it reports (outside the hot path).
+let cpuAtGo: ThreadCpuSample | null = null;
+const threadSinceGo = (): ThreadLoad | null => {
+  const now = cpuAtGo ? threadCpu() : null;
+  return cpuAtGo && now ? threadLoadBetween(cpuAtGo, now) : null;
+};
 void go.then(() => {
+  cpuAtGo = threadCpu();
   intervalTimer = setInterval(postInterval, LATENCY_INTERVAL_MS);
   intervalTimer.unref();
 });
@@ -110,8 +118,10 @@ async function main(): Promise<void> {
       endIntervals();
       // The producers recorded into one histogram: it goes with the first report only, to be counted once.
       const total = latency.encodeTotal();
+      const thread = threadSinceGo();
       reports.forEach((report, i) => {
         report.publishHistogram = i === 0 ? total : null;
+        report.thread = i === 0 ? thread : null;
         post({ type: 'report', report }, transferList([report.confirmedBits, report.unknownBits]));
       });
     } else {
@@ -125,6 +135,7 @@ async function main(): Promise<void> {
         reconnect,
       });
       endIntervals();
+      report.thread = threadSinceGo();
       post({ type: 'report', report }, transferList(report.receivedBits.filter((b) => b !== null)));
     }
   } finally {
