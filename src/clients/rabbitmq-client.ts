@@ -115,6 +115,9 @@ function isGenericClose(err: unknown): boolean {
 }
 
 class RabbitmqClientChannel implements AmqpChannel {
+  // basicPublish encodes the body frames lazily, when the socket takes them (codec.js
+  // genContentFrames, util.js EncoderStream): under backpressure it reads the body after returning.
+  readonly bodyAfterPublish = 'until-answered';
   private closedByUs = false;
   private closed = false;
   private reason: Error | null = null;
