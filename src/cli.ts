@@ -10,6 +10,7 @@ import { loadScenario, scenarioOfRun, type ScenarioOverrides } from './scenario/
 import { runScenario } from './run/run-scenario.js';
 import { createConsoleView } from './run/console-view.js';
 import { DEFAULT_SWEEP } from './run/sweep.js';
+import { DEFAULT_P99_BOUND_MS } from './run/max-rate.js';
 import { parseShard } from './run/shard.js';
 import { BROKER_KINDS, provisionBroker, type BrokerKind, type ProvisionedBroker } from './broker/provision.js';
 
@@ -43,13 +44,14 @@ interface RunFlags {
   json?: boolean;
   resume?: string;
   sweep?: string | true;
+  maxRate?: string | true;
   shard?: string;
   shardGroup?: string;
   report: boolean;
   broker?: string;
 }
 
-interface FaultFlags extends Omit<RunFlags, 'resume' | 'sweep'> {
+interface FaultFlags extends Omit<RunFlags, 'resume' | 'sweep' | 'maxRate'> {
   fault?: string;
   nodes?: number;
   baseline?: boolean;
@@ -62,7 +64,7 @@ function brokerKind(value: string | undefined, fallback: BrokerKind): BrokerKind
 }
 
 /** What the axis and window flags replace in the scenario file (both run and faults take them). */
-function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep'>): ScenarioOverrides {
+function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep' | 'maxRate'>): ScenarioOverrides {
   return {
     axes: {
       client: flags.client,
@@ -158,6 +160,14 @@ function parseSweep(value: string | true | undefined): number[] | undefined {
   });
 }
 
+function parseMaxRate(value: string | true | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) return DEFAULT_P99_BOUND_MS;
+  const ms = Number(value);
+  if (!(ms > 0)) throw new UsageError(`--max-rate: '${value}' is not an end-to-end p99 bound in ms (> 0)`);
+  return ms;
+}
+
 async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
   const kind = brokerKind(flags.broker, 'url');
   if (kind === 'url') return runOnUrl(scenarioPath, flags);
@@ -188,6 +198,7 @@ async function runOnUrl(scenarioPath: string | undefined, flags: RunFlags): Prom
     signal: controller.signal,
     report: flags.report,
     sweep: parseSweep(flags.sweep),
+    maxRateP99Ms: parseMaxRate(flags.maxRate),
     shard: shardOf(flags),
   });
   view.finish(outcome.run, outcome.dir, outcome.problems);
@@ -234,6 +245,7 @@ export function buildProgram(): Command {
     .option('--url <url>', 'broker URL (default $AMQP_URL or amqp://guest:guest@127.0.0.1:5672)')
     .option('--json', 'NDJSON events on stdout instead of progress bars')
     .option('--sweep [percents]', 'after each unlimited cell, rerun it paced at these % of its throughput (default 10,25,50,75,90,100)')
+    .option('--max-rate [p99ms]', `after each unlimited cell with consumers, search the highest paced rate they keep up with: backlog bounded, e2e p99 under P99MS (default ${DEFAULT_P99_BOUND_MS})`)
     .option('--resume <dir>', 'continue an interrupted run in DIR: only missing repetitions run')
     .option('--shard <i/n>', "run the I-th of N shares of every cell's producers and consumers, in step with the other N-1 agents (see ackbench merge)")
     .option('--shard-group <name>', 'names the shared queues and control exchange of a sharded run (default: scenario name and N)')

@@ -36,6 +36,8 @@ export const EXTRA_COLUMNS = [
   'consumed_per_s_min', 'consumed_per_s_max', 'consumed_per_s_ci95_low', 'consumed_per_s_ci95_high',
   // Fault cells (ackbench faults; DESIGN.md section 7), Jepsen's counts beside recovered and unexpected above.
   ...FAULT_COLUMNS,
+  // --max-rate (run/max-rate.ts): on the rows of the unpaced cell the search started from.
+  'max_rate_per_s', 'max_rate_p99_bound_ms',
 ] as const;
 
 type Row = Record<string, string | number | null>;
@@ -129,6 +131,8 @@ export function repetitionRow(r: CellResult): Row {
     confirm_window_s: ok ? round(r.window.confirmSeconds, 3) : null,
     consume_window_s: ok ? round(r.window.consumeSeconds, 3) : null,
     ...faultColumns(r),
+    max_rate_per_s: r.maxRate?.ratePerS ?? null,
+    max_rate_p99_bound_ms: r.maxRate?.p99BoundMs ?? null,
   };
 }
 
@@ -146,6 +150,8 @@ export function aggregateRow(a: CellAggregate): Row {
     ...latencyColumns('publish', a.publishLatency),
     ...latencyColumns('e2e', a.e2eLatency),
     client_cpu_pct: a.clientCpuPct,
+    max_rate_per_s: a.maxRate?.ratePerS ?? null,
+    max_rate_p99_bound_ms: a.maxRate?.p99BoundMs ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 // What one measured repetition of a cell produced, and the run file that holds them all.
 // These shapes are the run.json format (DESIGN.md section 6): extend, never rename.
 
+import type { MaxRateSearch } from './max-rate.js';
 import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
 
 /** Integrity counts of one repetition, over measured messages only (warm-up excluded). */
@@ -200,6 +201,8 @@ export interface CellResult {
   latencyIntervals?: LatencyInterval[];
   /** Set on fault cells only (ackbench faults). */
   fault?: FaultOutcome;
+  /** --max-rate: the highest paced rate at which consumers kept up (run/max-rate.ts), on each repetition of the unpaced cell. */
+  maxRate?: MaxRateSearch;
 }
 
 /** The spread of one rate over repetitions. */
@@ -223,6 +226,8 @@ export interface CellAggregate {
   e2eLatency: LatencySummary | null;
   histograms: { publish: string | null; e2e: string | null };
   clientCpuPct: number;
+  /** --max-rate: the search run from this (unpaced) cell, if any. */
+  maxRate?: MaxRateSearch;
 }
 
 export interface Environment {
