@@ -40,6 +40,12 @@ export type BodyAfterPublish = 'copied' | 'until-answered';
 export interface AmqpChannel {
   /** Whether, and when, the caller may overwrite a body it published (see BodyAfterPublish). */
   readonly bodyAfterPublish: BodyAfterPublish;
+  /**
+   * 'until-answered' clients, on a channel without confirms: the client holds at most this many bytes
+   * of earlier bodies when publish() is called after one that returned true, or after drained().
+   * Absent: no such bound.
+   */
+  readonly heldBodyBytes?: number;
   /** Durable queue of the given type; fails if it exists with other arguments. */
   declareQueue(name: string, type: QueueType): Promise<void>;
   /** Messages ready for delivery in the queue. */

@@ -14,13 +14,18 @@ export class BodySource {
    *   the broker has not answered (the confirm tracker's capacity), or 0 when nothing is answered
    *   (`none`). A ring of that many bodies gives each one out again only after that many later
    *   publishes, when (the bound holding) the broker has answered it.
+   * @param heldBytes when nothing is answered: the channel's heldBodyBytes, if it has one. Held bodies
+   *   are then the last fewer than heldBytes / size publishes (writes complete in order), so a ring
+   *   of one more than that gives a body out again only once the client is done with it.
    */
   constructor(
     private readonly template: Buffer,
     after: BodyAfterPublish,
     answeredBound: number,
+    heldBytes?: number,
   ) {
-    const size = after === 'copied' ? 1 : answeredBound;
+    let size = after === 'copied' ? 1 : answeredBound;
+    if (size === 0 && heldBytes !== undefined) size = Math.ceil(heldBytes / template.length) + 1;
     this.ring = Array.from({ length: size }, () => Buffer.from(template));
   }
 

@@ -104,7 +104,7 @@ export async function runProducer(
     channel.onClose((err) => fail(gen, err));
     ref.ch = channel;
     // Reused bodies keep to the tracker's bound, which tracker.sent() enforces (it throws past it).
-    bodies = new BodySource(template, channel.bodyAfterPublish, tracker ? tracker.capacity : 0);
+    bodies = new BodySource(template, channel.bodyAfterPublish, tracker ? tracker.capacity : 0, channel.heldBodyBytes);
     return channel;
   }
 

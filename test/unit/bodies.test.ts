@@ -23,7 +23,15 @@ test("'until-answered': a ring of the bound, each body given out again only afte
   for (let k = 3; k < 7; k++) assert.equal(taken[k], taken[k - 3]);
 });
 
-test("'until-answered' with nothing answered (publish none): a fresh copy of the template each time", () => {
+test("'until-answered', nothing answered, held bytes bounded: a ring of one more than the bodies that fit", () => {
+  const s = new BodySource(bodyTemplate(100), 'until-answered', 0, 1000);
+  const taken = Array.from({ length: 23 }, () => s.take());
+  assert.equal(new Set(taken).size, 11);
+  assert.equal(taken[11], taken[0]);
+  assert.equal(new BodySource(bodyTemplate(100), 'until-answered', 0, 950).reusing, true);
+});
+
+test("'until-answered' with nothing answered and no bound on held bytes: a fresh copy of the template each time", () => {
   const template = bodyTemplate(32);
   const s = new BodySource(template, 'until-answered', 0);
   assert.equal(s.reusing, false);
