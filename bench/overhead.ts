@@ -9,6 +9,8 @@
 // neither. Reported: the median rate of each side over the rounds and their ratio (ackbench / bare):
 // publish-only, the confirmed rate (sent rate for `none`); 1P1C, the consumed rate.
 //
+// single and tx:1 (a round trip per message) get --slow-messages and a warm-up scaled down alike.
+//
 //   npm run build && node dist/bench/overhead.js [--rounds 3] [--messages 20000] [--slow-messages 2000]
 //     [--warmup 2000] [--clients amqplib,rabbitmq-client] [--publish-cells D/P,...] [--flow-cells D/P,...]
 //     [--out FILE.json] [--json]
@@ -49,6 +51,7 @@ export interface OverheadRow {
   durability: string;
   publish: string;
   messages: number;
+  warmup: number;
   /** Publish-only: confirmed msgs/s (sent for `none`); 1P1C: consumed msgs/s. Medians over rounds. */
   bareMsgsPerS: number;
   ackbenchMsgsPerS: number;
@@ -127,7 +130,9 @@ function main(): void {
   for (const [kind, list, flag] of [['publish', values['publish-cells'], '--publish-cells'], ['1p1c', values['flow-cells'], '--flow-cells']] as const) {
     for (const client of clients) {
       for (const { durability, publish } of parseCells(list, flag)) {
-        specs.push({ kind, client, durability, publish, consumer: kind === '1p1c', messages: SLOW.has(publish) ? slowMessages : messages, warmup });
+        // Slow modes warm up in proportion to their shorter window.
+        const slow = SLOW.has(publish);
+        specs.push({ kind, client, durability, publish, consumer: kind === '1p1c', messages: slow ? slowMessages : messages, warmup: slow ? Math.max(1, Math.round((warmup * slowMessages) / messages)) : warmup });
       }
     }
   }
@@ -157,6 +162,7 @@ function main(): void {
       durability: s.durability,
       publish: s.publish,
       messages: s.messages,
+      warmup: s.warmup,
       bareMsgsPerS: round1(bare),
       ackbenchMsgsPerS: round1(ackbench),
       ratio: Math.round((ackbench / bare) * 1000) / 1000,
@@ -171,7 +177,7 @@ function main(): void {
     process.stdout.write(`${JSON.stringify(doc)}\n`);
     return;
   }
-  console.log(`1024 B, ${warmup} warm-up messages, ${rounds} alternating rounds; medians of msgs/s (publish: confirmed, or sent for none; 1p1c: consumed)`);
+  console.log(`1024 B, ${rounds} alternating rounds; medians of msgs/s (publish: confirmed, or sent for none; 1p1c: consumed)`);
   console.table(rows.map(({ bareRuns, ackbenchRuns, ...r }) => r));
   console.log(`written: ${file}`);
 }

@@ -29,6 +29,7 @@ test('bench/overhead runs bare and ackbench cells alternating and writes one rat
   assert.deepEqual(keys, expected);
   for (const row of doc.rows) {
     assert.equal(row.messages, row.publish === 'single' ? 20 : 200);
+    assert.equal(row.warmup, row.publish === 'single' ? 2 : 20);
     assert.equal(row.bareRuns.length, 2);
     assert.equal(row.ackbenchRuns.length, 2);
     for (const x of [...row.bareRuns, ...row.ackbenchRuns]) assert.ok(Number.isFinite(x) && x > 0, `${row.client} ${row.publish}: ${x}`);
