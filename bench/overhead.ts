@@ -15,6 +15,8 @@
 //     [--warmup 2000] [--clients amqplib,rabbitmq-client] [--publish-cells D/P,...] [--flow-cells D/P,...]
 //     [--out FILE.json] [--json]
 // D/P is durability/publish, e.g. persistent/batch:100; --flow-cells '' skips the 1P1C part.
+// --peer [SECONDS] adds ../shared/peers/FlowPeer.java (RabbitMQ's Java client, a fixed window of
+// SECONDS after 2 s of warm-up) as a third side of the 1P1C cells, for the ratios to the Java client.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../src/run/atomic-write.js';
 import type { RunFile } from '../src/run/result.js';
 import { median } from '../src/stats/spread.js';
+import { compilePeers } from './java-peer.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BARE = fileURLToPath(new URL('./overhead-bare.js', import.meta.url));
@@ -59,6 +62,11 @@ export interface OverheadRow {
   ratio: number;
   bareRuns: number[];
   ackbenchRuns: number[];
+  /** --peer, 1P1C rows: FlowPeer's consumed msgs/s (median, every round) and ackbench / peer, bare / peer. */
+  peerMsgsPerS?: number;
+  ackbenchToPeer?: number;
+  bareToPeer?: number;
+  peerRuns?: number[];
 }
 
 class UsageError extends Error {}
@@ -104,7 +112,16 @@ function runAckbench(s: Spec, work: string): number {
   return rate;
 }
 
+function runPeer(classpath: string, s: Spec, seconds: number): number {
+  const args = ['-cp', classpath, 'FlowPeer', s.publish, s.durability, String(seconds), '1024', '100', `ackbench-overhead-peer-${process.pid}`];
+  const r = spawnSync('java', args, { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS });
+  const consumed = /^consumed (\d+(?:\.\d+)?)$/m.exec(r.stdout ?? '');
+  if (r.status !== 0 || !consumed) throw new Error(`FlowPeer ${s.durability}/${s.publish} failed (${r.status ?? r.signal}): ${(r.stderr ?? '').trim()}`);
+  return Number(consumed[1]);
+}
+
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
 function main(): void {
   const { values } = parseArgs({
@@ -118,6 +135,7 @@ function main(): void {
       'flow-cells': { type: 'string', default: FLOW_CELLS.join(',') },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
+      peer: { type: 'string' },
     },
   });
   const rounds = positive(values.rounds, '--rounds');
@@ -137,16 +155,24 @@ function main(): void {
     }
   }
   if (specs.length === 0) throw new UsageError('nothing to run: --publish-cells and --flow-cells are both empty');
+  // parseArgs has no optional values: `--peer` alone takes the next flag's place, so accept '' too.
+  const peerSeconds = values.peer === undefined ? null : values.peer === '' ? 10 : positive(values.peer, '--peer');
+  const classpath = peerSeconds !== null && specs.some((s) => s.consumer) ? compilePeers(['FlowPeer.java']) : null;
 
   const work = mkdtempSync(join(tmpdir(), 'ackbench-overhead-'));
-  const samples = specs.map(() => ({ bare: [] as number[], ackbench: [] as number[] }));
+  const samples = specs.map(() => ({ bare: [] as number[], ackbench: [] as number[], peer: [] as number[] }));
   try {
     for (let round = 1; round <= rounds; round++) {
-      const order = round % 2 ? (['bare', 'ackbench'] as const) : (['ackbench', 'bare'] as const);
+      const order = round % 2 ? (['bare', 'ackbench', 'peer'] as const) : (['peer', 'ackbench', 'bare'] as const);
       specs.forEach((s, k) => {
-        for (const who of order) samples[k][who].push(who === 'bare' ? runBare(s) : runAckbench(s, work));
-        const { bare, ackbench } = samples[k];
-        process.stderr.write(`round ${round}/${rounds} ${s.kind} ${s.client} ${s.durability}/${s.publish}: bare ${Math.round(bare.at(-1)!)}, ackbench ${Math.round(ackbench.at(-1)!)} msg/s\n`);
+        for (const who of order) {
+          if (who === 'peer') {
+            if (classpath && s.consumer) samples[k].peer.push(runPeer(classpath, s, peerSeconds!));
+          } else samples[k][who].push(who === 'bare' ? runBare(s) : runAckbench(s, work));
+        }
+        const { bare, ackbench, peer } = samples[k];
+        const peerNote = peer.length ? `, FlowPeer ${Math.round(peer.at(-1)!)}` : '';
+        process.stderr.write(`round ${round}/${rounds} ${s.kind} ${s.client} ${s.durability}/${s.publish}: bare ${Math.round(bare.at(-1)!)}, ackbench ${Math.round(ackbench.at(-1)!)}${peerNote} msg/s\n`);
       });
     }
   } finally {
@@ -156,6 +182,8 @@ function main(): void {
   const rows: OverheadRow[] = specs.map((s, k) => {
     const bare = median(samples[k].bare);
     const ackbench = median(samples[k].ackbench);
+    const peer = samples[k].peer.length ? median(samples[k].peer) : null;
+    const peerColumns = peer === null ? {} : { peerMsgsPerS: round1(peer), ackbenchToPeer: ratio(ackbench, peer), bareToPeer: ratio(bare, peer), peerRuns: samples[k].peer.map(round1) };
     return {
       kind: s.kind,
       client: s.client,
@@ -165,9 +193,10 @@ function main(): void {
       warmup: s.warmup,
       bareMsgsPerS: round1(bare),
       ackbenchMsgsPerS: round1(ackbench),
-      ratio: Math.round((ackbench / bare) * 1000) / 1000,
+      ratio: ratio(ackbench, bare),
       bareRuns: samples[k].bare.map(round1),
       ackbenchRuns: samples[k].ackbench.map(round1),
+      ...peerColumns,
     };
   });
   const doc = { node: process.version, rounds, warmup, size: 1024, measuredAt: new Date().toISOString(), rows };
@@ -178,7 +207,7 @@ function main(): void {
     return;
   }
   console.log(`1024 B, ${rounds} alternating rounds; medians of msgs/s (publish: confirmed, or sent for none; 1p1c: consumed)`);
-  console.table(rows.map(({ bareRuns, ackbenchRuns, ...r }) => r));
+  console.table(rows.map(({ bareRuns, ackbenchRuns, peerRuns, ...r }) => r));
   console.log(`written: ${file}`);
 }
 
