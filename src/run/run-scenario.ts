@@ -180,16 +180,24 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         probes: [],
       };
       // Each probe is one repetition of the cell paced at the rate, kept in run.cells like a sweep cell.
+      const probed = new Set<string>();
       for (let rate = nextProbeRate(search); rate !== null && !options.signal?.aborted; rate = nextProbeRate(search)) {
         const perProducer = Math.max(1, Math.round(rate / cell.producers));
         const paced: Cell = { ...cell, rate: perProducer };
         const probe = { ...paced, id: cellId(paced) };
+        // Rates split over several producers round to whole msg/s each: the same cell twice ends the search.
+        if (probed.has(probe.id)) break;
+        probed.add(probe.id);
         index++;
         total++;
-        emit({ type: 'cell-start', index, total, cell: probe.id, repetition: 1 });
-        const onProgress = (p: Progress) => emit({ type: 'progress', cell: probe.id, repetition: 1, ...p });
-        const result = await runCellRepetition(probe, 1, { url, runId, window: scenario.window, signal: options.signal, onProgress });
-        if (options.signal?.aborted) break run;
+        // --resume: the same unpaced results lead to the same probes; one already run is kept.
+        let result = done.get(`${probe.id}#1`);
+        if (!result) {
+          emit({ type: 'cell-start', index, total, cell: probe.id, repetition: 1 });
+          const onProgress = (p: Progress) => emit({ type: 'progress', cell: probe.id, repetition: 1, ...p });
+          result = await runCellRepetition(probe, 1, { url, runId, window: scenario.window, signal: options.signal, onProgress });
+          if (options.signal?.aborted) break run;
+        }
         run.cells.push(result);
         emit({ type: 'cell-result', index, total, result });
         run.aggregates = aggregate(run.cells);

@@ -36,6 +36,14 @@ test('--max-rate: probes are kept as paced cells, the search lands on the unpace
   assert.equal(rows[0].max_rate_p99_bound_ms, '2000');
   assert.equal(rows[1].max_rate_per_s, '');
   assert.match(r.stderr, new RegExp(`max rate ${unpaced.cell.id.replace(/\./g, '\\.')}: .*e2e p99 <= 2000 ms`));
+
+  // --resume of the finished run: the same probes follow from the kept results, and none runs again.
+  const again = await runCli(['run', '--resume', dir, '--max-rate', '2000', '--no-report', '--json'], { timeoutMs: 60_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stdout, /"type":"cell-start"/);
+  const resumed = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunFile;
+  assert.deepEqual(resumed.cells.map((c) => c.cell.id), run.cells.map((c) => c.cell.id));
+  assert.deepEqual(resumed.cells[0].maxRate, search);
 });
 
 test('--max-rate refuses a bound that is not a positive number of ms (exit 2)', async () => {
