@@ -16,7 +16,8 @@
 //     [--out FILE.json] [--json]
 // D/P is durability/publish, e.g. persistent/batch:100; --flow-cells '' skips the 1P1C part.
 // --peer [SECONDS] adds ../shared/peers/FlowPeer.java (RabbitMQ's Java client, a fixed window of
-// SECONDS after 2 s of warm-up) as a third side of the 1P1C cells, for the ratios to the Java client.
+// SECONDS after 2 s of warm-up) as a third side of the 1P1C cells, for the ratios to the Java client
+// (run once a round per cell; both clients' rows share it).
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -164,10 +165,14 @@ function main(): void {
   try {
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 ? (['bare', 'ackbench', 'peer'] as const) : (['peer', 'ackbench', 'bare'] as const);
+      // The Java peer is one client: once a round per cell, beside whichever Node client comes first.
+      const peerOfRound = new Map<string, number>();
       specs.forEach((s, k) => {
         for (const who of order) {
           if (who === 'peer') {
-            if (classpath && s.consumer) samples[k].peer.push(runPeer(classpath, s, peerSeconds!));
+            const key = `${s.durability}/${s.publish}`;
+            if (classpath && s.consumer && !peerOfRound.has(key)) peerOfRound.set(key, runPeer(classpath, s, peerSeconds!));
+            if (peerOfRound.has(key)) samples[k].peer.push(peerOfRound.get(key)!);
           } else samples[k][who].push(who === 'bare' ? runBare(s) : runAckbench(s, work));
         }
         const { bare, ackbench, peer } = samples[k];
