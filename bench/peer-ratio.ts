@@ -7,8 +7,8 @@
 //   npm run build && node dist/bench/peer-ratio.js [--rounds 3] [--messages 20000]
 // Needs: apt-get install -y default-jdk-headless librabbitmq-client-java libslf4j-java
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,9 @@ import { writeFileAtomic } from '../src/run/atomic-write.js';
 import type { RunFile } from '../src/run/result.js';
 import { publishLabel } from '../src/scenario/modes.js';
 import { median } from '../src/stats/spread.js';
+import { compilePeers } from './java-peer.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const PEERS = join(REPO, '..', 'shared', 'peers');
-const JAVA = '/usr/share/java';
-const CLASSPATH_JARS = ['amqp-client.jar', 'slf4j-api.jar', 'slf4j-nop.jar'].map((j) => join(JAVA, j));
 
 /** Peer mode -> the ackbench cell that does the same thing. */
 const MODES = [
@@ -35,17 +33,8 @@ const MODES = [
   { peer: 'tx100', durability: 'persistent', publish: 'tx:100' },
 ] as const;
 
-function compilePeer(): string {
-  for (const jar of CLASSPATH_JARS) {
-    if (!existsSync(jar)) throw new Error(`missing ${jar}: apt-get install -y default-jdk-headless librabbitmq-client-java libslf4j-java`);
-  }
-  const out = mkdtempSync(join(tmpdir(), 'ackbench-peer-'));
-  execFileSync('javac', ['-cp', CLASSPATH_JARS[0], '-d', out, join(PEERS, 'ConfirmsPeer.java'), join(PEERS, 'QAdmin.java')], { stdio: 'inherit' });
-  return out;
-}
-
-function runPeer(classes: string, messages: number, warmup: number): Map<string, number> {
-  const r = spawnSync('java', ['-cp', [classes, ...CLASSPATH_JARS].join(':'), 'ConfirmsPeer', String(messages), '1024', 'ackbench-peer-q', String(warmup)], {
+function runPeer(classpath: string, messages: number, warmup: number): Map<string, number> {
+  const r = spawnSync('java', ['-cp', classpath, 'ConfirmsPeer', String(messages), '1024', 'ackbench-peer-q', String(warmup)], {
     encoding: 'utf8',
     timeout: 600_000,
   });
@@ -84,7 +73,7 @@ function main(): void {
   const rounds = Number(values.rounds);
   const messages = Number(values.messages);
   const warmup = Number(values.warmup);
-  const classes = compilePeer();
+  const classes = compilePeers(['ConfirmsPeer.java', 'QAdmin.java']);
   const work = mkdtempSync(join(tmpdir(), 'ackbench-peer-runs-'));
   const samples = new Map<string, { ackbench: number[]; peer: number[] }>(MODES.map((m) => [m.peer, { ackbench: [], peer: [] }]));
   for (let round = 1; round <= rounds; round++) {

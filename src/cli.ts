@@ -16,6 +16,7 @@ import { runScenario } from './run/run-scenario.js';
 import { createConsoleView, type ConsoleView } from './run/console-view.js';
 import { prepareOutputDir } from './run/out-path.js';
 import { DEFAULT_SWEEP } from './run/sweep.js';
+import { DEFAULT_P99_BOUND_MS } from './run/max-rate.js';
 import { defaultGroup, parseShard } from './run/shard.js';
 import { BROKER_KINDS, provisionBroker, type BrokerKind, type ProvisionedBroker } from './broker/provision.js';
 
@@ -49,6 +50,7 @@ interface RunFlags {
   json?: boolean;
   resume?: string;
   sweep?: string | true;
+  maxRate?: string | true;
   shard?: string;
   shardGroup?: string;
   report: boolean;
@@ -56,7 +58,7 @@ interface RunFlags {
   metricsUrl?: string;
 }
 
-interface FaultFlags extends Omit<RunFlags, 'resume' | 'sweep'> {
+interface FaultFlags extends Omit<RunFlags, 'resume' | 'sweep' | 'maxRate'> {
   fault?: string;
   nodes?: number;
   baseline?: boolean;
@@ -69,7 +71,7 @@ function brokerKind(value: string | undefined, fallback: BrokerKind): BrokerKind
 }
 
 /** What the axis and window flags replace in the scenario file (both run and faults take them). */
-function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep'>): ScenarioOverrides {
+function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep' | 'maxRate'>): ScenarioOverrides {
   return {
     axes: {
       client: flags.client,
@@ -146,6 +148,14 @@ function parseSweep(value: string | true | undefined): number[] | undefined {
   });
 }
 
+function parseMaxRate(value: string | true | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) return DEFAULT_P99_BOUND_MS;
+  const ms = Number(value);
+  if (!(ms > 0)) throw new UsageError(`--max-rate: '${value}' is not an end-to-end p99 bound in ms (> 0)`);
+  return ms;
+}
+
 async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
   const kind = brokerKind(flags.broker, 'url');
   // Every input is checked before a broker is started or contacted: scenario, flags, URL, output directory.
@@ -154,7 +164,7 @@ async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Pr
   // A resumed run continues the scenario stored in its run.json unless a scenario file is given.
   const scenario = resumeDir && !scenarioPath ? scenarioOfRun(resumeDir) : loadScenario(scenarioPath ?? null, overridesOf(flags));
   refuseFaultsInRun(scenario, scenarioPath);
-  const plan = { sweep: parseSweep(flags.sweep), shard: shardOf(flags) };
+  const plan = { sweep: parseSweep(flags.sweep), shard: shardOf(flags), maxRate: parseMaxRate(flags.maxRate) };
   const url = kind === 'url' || kind === 'auto' ? resolveBrokerUrl(flags.url, scenario.url) : undefined;
   if (!resumeDir) prepareOutputDir(flags.out ?? 'results', flags.out ? '--out' : 'output directory');
   const view = createConsoleView({ json: Boolean(flags.json) });
@@ -195,7 +205,7 @@ function brokerLine(kind: BrokerKind, broker: ProvisionedBroker, probed: string 
   return `broker: ${at}${kind === 'auto' ? ' (--broker auto: it answered)' : ''}`;
 }
 
-async function runOnUrl(scenario: Scenario, flags: RunFlags, view: ConsoleView, plan: { sweep?: number[]; shard?: ShardPlan }): Promise<number> {
+async function runOnUrl(scenario: Scenario, flags: RunFlags, view: ConsoleView, plan: { sweep?: number[]; shard?: ShardPlan; maxRate?: number }): Promise<number> {
   const resumeDir = flags.resume;
   const { controller, dispose } = interruptible(view.note, 'stopping after in-flight confirms; run.json keeps every finished cell');
   // Until every agent is there, nothing else is printed: say what the wait is.
@@ -211,6 +221,7 @@ async function runOnUrl(scenario: Scenario, flags: RunFlags, view: ConsoleView, 
       sweep: plan.sweep,
       shard: plan.shard,
       metricsUrl: metricsUrlOf(flags.metricsUrl),
+      maxRateP99Ms: plan.maxRate,
     });
     view.finish(outcome.run, outcome.dir, outcome.problems);
     if (!outcome.run.complete) return controller.signal.aborted ? interruptedExitCode() : EXIT.checkFailed;
@@ -259,6 +270,7 @@ export function buildProgram(): Command {
     .option('--url <url>', 'broker URL (default $AMQP_URL or amqp://guest:guest@127.0.0.1:5672)')
     .option('--json', 'NDJSON events on stdout instead of progress bars')
     .option('--sweep [percents]', 'after each unlimited cell, rerun it paced at these % of its throughput (default 10,25,50,75,90,100)')
+    .option('--max-rate [p99ms]', `after each unlimited cell with consumers, search the highest paced rate they keep up with: backlog bounded, e2e p99 under P99MS (default ${DEFAULT_P99_BOUND_MS})`)
     .option('--resume <dir>', 'continue an interrupted run in DIR: only missing repetitions run')
     .option('--shard <i/n>', "run the I-th of N shares of every cell's producers and consumers, in step with the other N-1 agents (see ackbench merge)")
     .option('--shard-group <name>', 'names the shared queues and control exchange of a sharded run (default: scenario name and N)')

@@ -11,6 +11,7 @@ import { ConfirmTracker } from '../../src/measure/confirm-tracker.js';
 import { bodyTemplate, HEADER_BYTES, readHeader, writeHeader } from '../../src/measure/header.js';
 import { createHistogram, recordMicros } from '../../src/measure/histogram.js';
 import { writeFileAtomic } from '../../src/run/atomic-write.js';
+import { BodySource } from '../../src/run/bodies.js';
 
 interface MicroResult {
   name: string;
@@ -30,6 +31,7 @@ async function runMicroBenchmarks(timeMs: number): Promise<MicroResult[]> {
   let confirmed = 0;
   const tracker = new ConfirmTracker(1000, { confirmed: () => confirmed++, nacked: () => undefined });
   let tag = 0;
+  const reused = new BodySource(template, 'copied', 0);
 
   bench
     .add('clock: nowNs()', () => {
@@ -39,6 +41,9 @@ async function runMicroBenchmarks(timeMs: number): Promise<MicroResult[]> {
       const b = Buffer.allocUnsafe(1024);
       template.copy(b, HEADER_BYTES, HEADER_BYTES);
       writeHeader(b, 1, seq++, 123456789, false);
+    })
+    .add('producer: reused 1 KB body + header (a client that copies bodies)', () => {
+      writeHeader(reused.take(), 1, seq++, 123456789, false);
     })
     .add('consumer: readHeader', () => {
       readHeader(body);

@@ -28,7 +28,24 @@ export interface ConsumeOptions {
   streamOffset?: 'first' | 'next';
 }
 
+/**
+ * What a client does with a body after publish() returns. 'copied': it has copied the body into its
+ * own frames, so the caller may overwrite it at once. 'until-answered': it may still read the body
+ * (when it writes the frames to the socket, later), but never once the broker has answered that
+ * publish or a later one on the channel (a confirm or tx.commit-ok), as frames go out in order.
+ * test/integration/body-ownership.test.ts pins each client's, so an upgrade that changes it fails.
+ */
+export type BodyAfterPublish = 'copied' | 'until-answered';
+
 export interface AmqpChannel {
+  /** Whether, and when, the caller may overwrite a body it published (see BodyAfterPublish). */
+  readonly bodyAfterPublish: BodyAfterPublish;
+  /**
+   * 'until-answered' clients, on a channel without confirms: the client holds at most this many bytes
+   * of earlier bodies when publish() is called after one that returned true, or after drained().
+   * Absent: no such bound.
+   */
+  readonly heldBodyBytes?: number;
   /** Durable queue of the given type; fails if it exists with other arguments. */
   declareQueue(name: string, type: QueueType): Promise<void>;
   /** Messages ready for delivery in the queue. */

@@ -20,6 +20,8 @@ interface RpcChannel {
 }
 
 class AmqplibChannel implements AmqpChannel {
+  // sendMessage (lib/connection.js) copies the body into a frame buffer of its own before it returns.
+  readonly bodyAfterPublish = 'copied';
   private closedByUs = false;
 
   constructor(private readonly ch: Channel) {}

@@ -115,6 +115,11 @@ function isGenericClose(err: unknown): boolean {
 }
 
 class RabbitmqClientChannel implements AmqpChannel {
+  // basicPublish encodes the body frames lazily, when the socket takes them (codec.js
+  // genContentFrames, util.js EncoderStream): under backpressure it reads the body after returning.
+  readonly bodyAfterPublish = 'until-answered';
+  /** Without confirms, publish() returns false once this many body bytes are unwritten (the backlog below). */
+  readonly heldBodyBytes?: number;
   private closedByUs = false;
   private closed = false;
   private reason: Error | null = null;
@@ -134,6 +139,7 @@ class RabbitmqClientChannel implements AmqpChannel {
     private readonly owner: RabbitmqClientConnection,
     private readonly confirms: ConfirmListener | null,
   ) {
+    if (!confirms) this.heldBodyBytes = WRITE_HIGH_WATER_BYTES;
     // Acquired with emitErrorsFromChannel, so a channel-level failure lands here, not on the
     // Connection (where it would look like a lost connection); an unhandled 'error' would throw.
     ch.on('error', (err: unknown) => this.note(err));

@@ -27,13 +27,18 @@ export function writeHeader(body: Buffer, producer: number, seq: number, sendNs:
 
 /** Null when the body is not an ackbench message (too short or wrong magic). */
 export function readHeader(body: Buffer): MessageHeader | null {
-  if (body.length < HEADER_BYTES || body[0] !== MAGIC) return null;
-  return {
-    producer: body.readUInt16LE(2),
-    seq: body.readUInt32LE(4),
-    sendNs: body.readDoubleLE(8),
-    warmup: (body[1] & FLAG_WARMUP) !== 0,
-  };
+  const h: MessageHeader = { producer: 0, seq: 0, sendNs: 0, warmup: false };
+  return readHeaderInto(body, h) ? h : null;
+}
+
+/** readHeader into `out`, for a consumer's hot path (no object per message); false when not ackbench's. */
+export function readHeaderInto(body: Buffer, out: MessageHeader): boolean {
+  if (body.length < HEADER_BYTES || body[0] !== MAGIC) return false;
+  out.producer = body.readUInt16LE(2);
+  out.seq = body.readUInt32LE(4);
+  out.sendNs = body.readDoubleLE(8);
+  out.warmup = (body[1] & FLAG_WARMUP) !== 0;
+  return true;
 }
 
 /** A new body of `size` bytes: a header to be filled in, then a fixed padding pattern. */

@@ -9,7 +9,8 @@ import type { Cell } from '../scenario/types.js';
 import { axisColumns, cellLabel, compareCells, groupLabel, varyingAxes, type AxisColumns } from './cell-labels.js';
 
 /** Which rate stands for throughput: consumed/s, else confirmed/s (no consumers), else sent/s. */
-export type ThroughputMeasure = 'consumed' | 'confirmed' | 'sent';
+/** 'max-rate': the highest paced rate consumers kept up with (--max-rate, run/max-rate.ts). */
+export type ThroughputMeasure = 'max-rate' | 'consumed' | 'confirmed' | 'sent';
 
 export type LatencyKind = 'publish' | 'end-to-end';
 export const LATENCY_KINDS: readonly LatencyKind[] = ['publish', 'end-to-end'];
@@ -66,6 +67,9 @@ export interface TimelineRow extends Pick<CellColumns, 'cell' | 'label' | 'publi
 /** The headline rate of an aggregate, and which rate it is (docs/architecture.md#figures-clocks-and-windows: consumed/s first). */
 export function headlineRate(aggregate: CellAggregate): { measure: ThroughputMeasure; spread: RateSpread } {
   const { consumedPerS, confirmedPerS, sentPerS } = aggregate.rates;
+  // Unconfirmed and unpaced, consumed/s measures a growing backlog; a searched max rate is the figure.
+  const max = aggregate.maxRate?.ratePerS;
+  if (aggregate.cell.publish.kind === 'none' && max) return { measure: 'max-rate', spread: { median: max, min: max, max, ci95Low: null, ci95High: null } };
   if (consumedPerS) return { measure: 'consumed', spread: consumedPerS };
   if (confirmedPerS) return { measure: 'confirmed', spread: confirmedPerS };
   return { measure: 'sent', spread: sentPerS };

@@ -98,7 +98,7 @@ export function logAxis(values: readonly number[]) {
   };
 }
 
-const MEASURE_ORDER: readonly ThroughputMeasure[] = ['consumed', 'confirmed', 'sent'];
+const MEASURE_ORDER: readonly ThroughputMeasure[] = ['max-rate', 'consumed', 'confirmed', 'sent'];
 
 /** Axis title naming the rate(s) plotted, e.g. "consumed (msg/s)" or "consumed, else confirmed (msg/s)". */
 export function throughputTitle(measures: Iterable<ThroughputMeasure>): string {

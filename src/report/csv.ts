@@ -49,9 +49,11 @@ export const EXTRA_COLUMNS = [
   'due_by_deadline', 'due_unsent',
   // Aggregate rows: the rate's 95% interval is wider than a quarter of the mean (stats/spread.ts).
   'sent_per_s_ci95_too_wide', 'confirmed_per_s_ci95_too_wide', 'consumed_per_s_ci95_too_wide',
-  // Cost per message and the resource that limited the repetition (measure/cost.ts, measure/bottleneck.ts).
   // Steadiness of the window (measure/steadiness.ts).
   ...STEADY_COLUMNS,
+  // --max-rate (run/max-rate.ts): on the rows of the unpaced cell the search started from.
+  'max_rate_per_s', 'max_rate_p99_bound_ms',
+  // Cost per message and the resource that limited the repetition (measure/cost.ts, measure/bottleneck.ts).
   ...COST_COLUMNS,
 ] as const;
 
@@ -156,6 +158,8 @@ export function repetitionRow(r: CellResult): Row {
     due_by_deadline: r.behindSchedule?.due ?? null,
     due_unsent: r.behindSchedule?.unsent ?? null,
     ...steadyColumns(r),
+    max_rate_per_s: r.maxRate?.ratePerS ?? null,
+    max_rate_p99_bound_ms: r.maxRate?.p99BoundMs ?? null,
     ...costColumns(r),
   };
 }
@@ -208,6 +212,8 @@ export function aggregateRow(a: CellAggregate, results: readonly CellResult[] = 
     ...latencyColumns('publish', a.publishLatency),
     ...latencyColumns('e2e', a.e2eLatency),
     client_cpu_pct: a.clientCpuPct,
+    max_rate_per_s: a.maxRate?.ratePerS ?? null,
+    max_rate_p99_bound_ms: a.maxRate?.p99BoundMs ?? null,
     ...costAggregateColumns(results),
   };
 }

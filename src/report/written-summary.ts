@@ -48,7 +48,7 @@ export const STALL_SHARE = 0.5;
 /** Repetitions whose headline rates spread wider than this share of their median are unsteady. */
 export const SPREAD_SHARE = 0.25;
 
-const RATE_COLUMN: Record<ThroughputMeasure, string> = { consumed: 'consumed_per_s', confirmed: 'confirmed_per_s', sent: 'sent_per_s' };
+const RATE_COLUMN: Record<ThroughputMeasure, string> = { 'max-rate': 'max_rate_per_s', consumed: 'consumed_per_s', confirmed: 'confirmed_per_s', sent: 'sent_per_s' };
 
 /** The summary.csv repetition of a cell's aggregate figures: 'all' when the run wrote aggregate rows. */
 function aggregateRepetition(run: RunFile, aggregate: CellAggregate): number | 'all' {

@@ -204,6 +204,14 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
           err.write(`[${e.index}/${e.total}] ${r.cell.id} r${r.repetition}: ${detail}\n`);
           break;
         }
+        case 'max-rate': {
+          bar?.stop();
+          bar = null;
+          const s = e.search;
+          const probes = s.probes.map((p) => `${fmt(p.ratePerS)} ${p.held ? 'held' : `not (${p.reason})`}`).join('; ');
+          err.write(`max rate ${e.cell}: ${s.ratePerS === null ? 'none held' : `${fmt(s.ratePerS)} msg/s`} (e2e p99 <= ${s.p99BoundMs} ms, backlog bounded; unpaced consumed ${fmt(s.unpacedConsumedPerS)} msg/s); probes: ${probes}\n`);
+          break;
+        }
         case 'run-end':
           break;
       }

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { AmqpChannel, AmqpConnection, DeliveryHandle } from '../clients/adapter.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
-import { readHeader } from '../measure/header.js';
+import { readHeaderInto, type MessageHeader } from '../measure/header.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ConsumerReport } from './worker-protocol.js';
@@ -84,6 +84,7 @@ export async function runConsumer(
   // kill-consumer: once the main thread sets the halt slot, the delivery in hand is processed but never
   // acked (the consumer dies between processing and ack), and nothing after it is processed at all.
   let halted = false;
+  const h: MessageHeader = { producer: 0, seq: 0, sendNs: 0, warmup: false };
   const onDelivery = (channel: AmqpChannel, gen: number, body: Buffer, isRedelivered: boolean, handle: DeliveryHandle) => {
     if (halted || gen !== generation) return;
     const dying = Atomics.load(counters, COUNTER.halt) === 1;
@@ -91,8 +92,7 @@ export async function runConsumer(
     lastDeliveryNs = t;
     deliveries++;
     if (isRedelivered) redelivered++;
-    const h = readHeader(body);
-    if (h === null || h.producer >= cell.producers) {
+    if (!readHeaderInto(body, h) || h.producer >= cell.producers) {
       unexpected++;
     } else if (h.warmup) {
       Atomics.add(counters, COUNTER.warmupConsumed, 1);

@@ -6,10 +6,11 @@ import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
 import { ConfirmTracker } from '../measure/confirm-tracker.js';
-import { bodyTemplate, HEADER_BYTES, writeHeader } from '../measure/header.js';
+import { bodyTemplate, writeHeader } from '../measure/header.js';
 import { Pacer } from '../measure/pacer.js';
 import { maxOutstanding } from '../scenario/modes.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
+import { BodySource } from './bodies.js';
 import { modeDriver } from './publish-modes.js';
 import { busyExcept, PaceWaiter } from './pace-wait.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
@@ -84,6 +85,9 @@ export async function runProducer(
     unknownBits.or(abandoned.seqs);
   };
 
+  const template = bodyTemplate(cell.size);
+  let bodies!: BodySource;
+
   /** The producer's channel on `conn`, in its mode, with the close and alarm handlers of this generation. */
   async function attach(conn: AmqpConnection): Promise<AmqpChannel> {
     const gen = ++generation;
@@ -100,13 +104,14 @@ export async function runProducer(
     });
     channel.onClose((err) => fail(gen, err));
     ref.ch = channel;
+    // Reused bodies keep to the tracker's bound, which tracker.sent() enforces (it throws past it).
+    bodies = new BodySource(template, channel.bodyAfterPublish, tracker ? tracker.capacity : 0, channel.heldBodyBytes);
     return channel;
   }
 
   let ch = await attach(connection);
   let current = connection;
 
-  const template = bodyTemplate(cell.size);
   const persistent = cell.durability === 'persistent';
   let sent = 0;
   /** The next sequence number of the phase; kept across a reconnect, so no number is used twice. */
@@ -128,9 +133,8 @@ export async function runProducer(
       } else {
         sendNs = nowNs();
       }
-      // A fresh body per message: clients may keep a reference to it until the socket write.
-      const body = Buffer.allocUnsafe(cell.size);
-      template.copy(body, HEADER_BYTES, HEADER_BYTES);
+      // Reused where the client allows it (bodies.ts), else fresh: only the header changes.
+      const body = bodies.take();
       writeHeader(body, id, i, sendNs, warmup);
       // Tracked after the publish call: one that throws (the channel is gone) was never attempted,
       // and its number goes to the next message. No answer can come within this synchronous step.

@@ -2,6 +2,7 @@
 // These shapes are the run.json format (docs/architecture.md#output-formats): extend, never rename.
 
 import type { Steadiness } from '../measure/steadiness.js';
+import type { MaxRateSearch } from './max-rate.js';
 import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
 
 /** Integrity counts of one repetition, over measured messages only (warm-up excluded). */
@@ -266,6 +267,8 @@ export interface CellResult {
   fault?: FaultOutcome;
   /** Paced --duration cells only: messages due before the deadline, and how many of them were not sent. */
   behindSchedule?: BehindSchedule;
+  /** --max-rate: the highest paced rate at which consumers kept up (run/max-rate.ts), on each repetition of the unpaced cell. */
+  maxRate?: MaxRateSearch;
 }
 
 /**
@@ -301,6 +304,8 @@ export interface CellAggregate {
   e2eLatency: LatencySummary | null;
   histograms: { publish: string | null; e2e: string | null };
   clientCpuPct: number;
+  /** --max-rate: the search run from this (unpaced) cell, if any. */
+  maxRate?: MaxRateSearch;
 }
 
 export interface Environment {

@@ -15,6 +15,10 @@ import { runCellRepetition, type Progress } from './cell-runner.js';
 import type { CellResult, RunFile } from './result.js';
 import { finishRunFiles, makeRunId, newRunFile, prepareRunDir, writeRunFiles, writeRunReport } from './run-dir.js';
 import { sweepCells } from './sweep.js';
+import { judgeProbe, maxRateOf, nextProbeRate, type MaxRateSearch } from './max-rate.js';
+import { cellId } from '../scenario/matrix.js';
+import type { Cell } from '../scenario/types.js';
+import { median } from '../stats/spread.js';
 import { ControlBus } from './shard-control.js';
 import { runShardCellRepetition } from './shard-runner.js';
 import { bitsFileName, clockDomain, defaultGroup, scenarioFingerprint, type ShardInfo } from './shard.js';
@@ -24,6 +28,7 @@ export type RunEvent =
   | { type: 'cell-start'; index: number; total: number; cell: string; repetition: number }
   | ({ type: 'progress'; cell: string; repetition: number } & Progress)
   | { type: 'cell-result'; index: number; total: number; result: CellResult }
+  | { type: 'max-rate'; cell: string; search: MaxRateSearch }
   | { type: 'run-end'; dir: string; complete: boolean; problems: string[] };
 
 export interface RunOptions {
@@ -43,6 +48,11 @@ export interface RunOptions {
    * it reached (e.g. 0.1 ... 1), giving the latency-versus-throughput curve (docs/architecture.md#rate-control-and-the-sweep).
    */
   sweep?: number[];
+  /**
+   * --max-rate: after each unpaced cell with consumers, search the highest paced rate at which they
+   * keep up with end-to-end p99 under this bound, in ms (run/max-rate.ts); set on the cell's results.
+   */
+  maxRateP99Ms?: number;
   /**
    * Run shard `index` of `count` (1-based): this agent's share of every cell's producers and consumers,
    * on queues shared with the other agents of `group` (default: scenario name and count), in step with
@@ -96,6 +106,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (previous?.format !== 'ackbench-run/1' || !Array.isArray(previous.cells)) throw new UsageError(`--resume ${options.outDir}: run.json is not an ackbench run file`);
   }
   if (options.shard && options.resume) throw new UsageError('--resume cannot continue a sharded run (--shard): run the shards again');
+  if (options.shard && options.maxRateP99Ms !== undefined) throw new UsageError('--max-rate cannot be combined with --shard: each agent would probe different rates');
   if (options.shard && options.sweep?.length) throw new UsageError('--sweep cannot be combined with --shard: each agent would derive different paced cells');
   const shardSuffix = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : '';
   const runId = previous?.runId ?? `${makeRunId(scenario.name)}${shardSuffix}`;
@@ -179,6 +190,46 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const derived = sweepCells(cell, ofCell, sweep);
       total -= (sweep.length - derived.length) * scenario.window.repetitions;
       queue.push(...derived);
+    }
+    const okOfCell = ofCell.filter((r) => r.status === 'ok' && r.rates.consumedPerS);
+    if (options.maxRateP99Ms !== undefined && cell.rate === null && cell.consumers > 0 && k < scenario.cells.length && okOfCell.length) {
+      const search: MaxRateSearch = {
+        ratePerS: null,
+        unpacedConsumedPerS: median(okOfCell.map((r) => r.rates.consumedPerS!)),
+        unpacedSentPerS: median(okOfCell.map((r) => r.rates.sentPerS)),
+        p99BoundMs: options.maxRateP99Ms,
+        probes: [],
+      };
+      // Each probe is one repetition of the cell paced at the rate, kept in run.cells like a sweep cell.
+      const probed = new Set<string>();
+      for (let rate = nextProbeRate(search); rate !== null && !options.signal?.aborted; rate = nextProbeRate(search)) {
+        const perProducer = Math.max(1, Math.round(rate / cell.producers));
+        const paced: Cell = { ...cell, rate: perProducer };
+        const probe = { ...paced, id: cellId(paced) };
+        // Rates split over several producers round to whole msg/s each: the same cell twice ends the search.
+        if (probed.has(probe.id)) break;
+        probed.add(probe.id);
+        index++;
+        total++;
+        // --resume: the same unpaced results lead to the same probes; one already run is kept.
+        let result = done.get(`${probe.id}#1`);
+        if (!result) {
+          emit({ type: 'cell-start', index, total, cell: probe.id, repetition: 1 });
+          const onProgress = (p: Progress) => emit({ type: 'progress', cell: probe.id, repetition: 1, ...p });
+          result = await runCellRepetition(probe, 1, { url, runId, window: scenario.window, signal: options.signal, onProgress });
+          if (options.signal?.aborted) break run;
+        }
+        run.cells.push(result);
+        emit({ type: 'cell-result', index, total, result });
+        run.aggregates = aggregate(run.cells);
+        writeRunFiles(dir, run);
+        search.probes.push(judgeProbe(result, perProducer * cell.producers, options.maxRateP99Ms));
+      }
+      search.ratePerS = maxRateOf(search.probes);
+      for (const r of ofCell) r.maxRate = search;
+      run.aggregates = aggregate(run.cells);
+      writeRunFiles(dir, run);
+      emit({ type: 'max-rate', cell: cell.id, search });
     }
   }
 

@@ -61,7 +61,7 @@ void go.then(() => {
 /** The last, partial interval goes out just before the report. */
 function endIntervals(): void {
   if (intervalTimer) clearInterval(intervalTimer);
-  if (interval > 0 || latency.total.totalCount > 0) postInterval();
+  if (interval > 0 || latency.count > 0) postInterval();
 }
 
 /** First wait between reconnect attempts; doubles (times a random 1..2) up to RECONNECT_MAX_DELAY_MS. */

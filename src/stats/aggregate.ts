@@ -46,6 +46,7 @@ export function aggregate(results: CellResult[]): CellAggregate[] {
       e2eLatency: summarize(e2e),
       histograms: { publish: publish ? encodeHistogram(publish) : null, e2e: e2e ? encodeHistogram(e2e) : null },
       clientCpuPct: Math.round((ok.reduce((a, r) => a + r.clientCpuPct, 0) / ok.length) * 10) / 10,
+      ...(ok.find((r) => r.maxRate)?.maxRate ? { maxRate: ok.find((r) => r.maxRate)!.maxRate } : {}),
     });
   }
   return out;

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bodyTemplate, HEADER_BYTES, readHeader, writeHeader } from '../../src/measure/header.js';
+import { bodyTemplate, HEADER_BYTES, readHeader, readHeaderInto, writeHeader } from '../../src/measure/header.js';
 
 // 100 days of uptime in ns, plus a fraction (paced send times are not whole nanoseconds).
 const LONG_UPTIME_NS = 100 * 86_400 * 1e9 + 0.5;
@@ -30,6 +30,17 @@ describe('message header', () => {
       assert.deepEqual(readHeader(body), { producer: 3, seq, sendNs: seq * 1000, warmup: seq === 0 });
     }
     assert.deepEqual(body.subarray(HEADER_BYTES), padding);
+  });
+
+  test('readHeaderInto fills one object message after message, and says false for a body not ours', () => {
+    const out = { producer: -1, seq: -1, sendNs: -1, warmup: true };
+    const body = bodyTemplate(32);
+    for (let seq = 0; seq < 3; seq++) {
+      writeHeader(body, 7, seq, seq + 0.5, false);
+      assert.equal(readHeaderInto(body, out), true);
+      assert.deepEqual(out, { producer: 7, seq, sendNs: seq + 0.5, warmup: false });
+    }
+    assert.equal(readHeaderInto(Buffer.from('not ours at all, no magic byte'), out), false);
   });
 
   test('a body that is not an ackbench message reads as null', () => {
