@@ -465,7 +465,7 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
     // The cell's consumers: one whose connection died and stayed dead reports at once; one that
     // survived or reconnected drains as in a cell without a fault.
     stage = 'draining consumers';
-    const consumerReports = await bounded(drainConsumers(consumers, sent));
+    const consumerReports = await bounded(drainConsumers(consumers, sent, everyConsumerReadsAll(cell)));
 
     // Drain: a fresh consumer reads everything left in the queue, until it has read every message sent
     // (a stream, read again from its start) or nothing arrived for drainSeconds. Not until the queue's

@@ -5,6 +5,8 @@ import { describe, test } from 'node:test';
 import { SeqBitset } from '../../src/measure/bitset.js';
 import { loadBits, parseShard, shareOf, storeBits } from '../../src/run/shard.js';
 import { UsageError } from '../../src/errors.js';
+import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
+import { shardUnsupportedReason } from '../../src/run/shard-runner.js';
 
 describe('shards', () => {
   test('shares are contiguous, balanced, and cover every id once', () => {
@@ -32,5 +34,12 @@ describe('shards', () => {
     assert.equal(back.count(), 7);
     for (const i of [0, 1, 31, 32, 65535, 65536, 200_001]) assert.ok(back.has(i), String(i));
     assert.ok(!back.has(2));
+  });
+
+  test('several consumers of a stream are refused with a reason; one consumer, or another queue, runs', () => {
+    const cellOf = (queue: 'classic' | 'stream', consumers: number) => expandMatrix({ ...DEFAULT_AXES, queue: [queue], consumers: [consumers] })[0];
+    assert.match(shardUnsupportedReason(cellOf('stream', 2)) ?? '', /several consumers of a stream/);
+    assert.equal(shardUnsupportedReason(cellOf('stream', 1)), null);
+    assert.equal(shardUnsupportedReason(cellOf('classic', 3)), null);
   });
 });
