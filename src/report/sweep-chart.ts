@@ -181,13 +181,7 @@ export function sweepSpec(rows: readonly SweepRow[]): TopLevelSpec {
           encoding: {
             color: modeColorEncoding('publish_kind', kindsShown),
             shape: durabilityShapeEncoding('durability', rows.map((row) => row.durability)),
-            tooltip: [
-              { field: 'family_label', title: 'cell family' },
-              { field: 'target_label', title: 'target' },
-              { field: 'target_msg_per_s', title: 'target (msg/s)', format: ',.0f' },
-              { field: 'achieved_msg_per_s', title: 'achieved (msg/s)', format: ',.0f' },
-              { field: 'latency_us', title: 'latency (µs)', format: ',.0f' },
-            ],
+            tooltip: [...RATE_TOOLTIP, { field: 'latency_us', title: 'latency (µs)', format: ',.0f' }],
           },
         },
         {
@@ -202,6 +196,14 @@ export function sweepSpec(rows: readonly SweepRow[]): TopLevelSpec {
     },
   };
 }
+
+/** What a sweep point's tooltip names: its family, its target and what it achieved. */
+const RATE_TOOLTIP = [
+  { field: 'family_label', title: 'cell family' },
+  { field: 'target_label', title: 'target' },
+  { field: 'target_msg_per_s', title: 'target (msg/s)', format: ',.0f' },
+  { field: 'achieved_msg_per_s', title: 'achieved (msg/s)', format: ',.0f' },
+];
 
 /** Achieved against target rate, with the line where they are equal: where the broker stops keeping up. */
 export function sweepThroughputSpec(rows: readonly SweepRow[]): TopLevelSpec {
@@ -243,12 +245,7 @@ export function sweepThroughputSpec(rows: readonly SweepRow[]): TopLevelSpec {
               y,
               color: modeColorEncoding('publish_kind', kindsShown),
               shape: durabilityShapeEncoding('durability', rows.map((row) => row.durability)),
-              tooltip: [
-                { field: 'family_label', title: 'cell family' },
-                { field: 'target_label', title: 'target' },
-                { field: 'target_msg_per_s', title: 'target (msg/s)', format: ',.0f' },
-                { field: 'achieved_msg_per_s', title: 'achieved (msg/s)', format: ',.0f' },
-              ],
+              tooltip: RATE_TOOLTIP,
             },
           },
           {
