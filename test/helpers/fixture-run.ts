@@ -14,6 +14,7 @@ import { cellId } from '../../src/scenario/matrix.js';
 import type { Cell, ClientName, Durability, PublishKind, QueueType } from '../../src/scenario/types.js';
 import { sweepCells } from '../../src/run/sweep.js';
 import { aggregate } from '../../src/stats/aggregate.js';
+import { mulberry32 } from '../../src/stats/prng.js';
 import { median } from '../../src/stats/spread.js';
 
 export const FIXTURE_PUBLISH = ['none', 'single', 'batch:100', 'async:1000', 'tx:1'] as const;
@@ -62,18 +63,6 @@ const PROFILES: Record<PublishKind, { rate: number; consumeShare: number; publis
 };
 const PERSISTENT_RATE = 0.4;
 const PERSISTENT_LATENCY = 2.6;
-
-/** mulberry32: a tiny deterministic PRNG, good enough for test noise. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Log-normal latencies around a median, with a 0.5% slow tail (a GC pause, an fsync) that shows at p99.9. */
 function latencyHistogram(random: () => number, medianUs: number): string {
@@ -192,7 +181,7 @@ export const FIXTURE_ENVIRONMENT: Environment = {
 export function buildFixtureRun(options: FixtureOptions = {}): RunFile {
   const repetitions = options.repetitions ?? 3;
   const clients = options.clients ?? ['amqplib'];
-  const random = prng(options.seed ?? 42);
+  const random = mulberry32(options.seed ?? 42);
   const cells: CellResult[] = [];
   const publishModes = options.publish ?? FIXTURE_PUBLISH;
   const durabilities = options.durabilities ?? FIXTURE_DURABILITIES;
