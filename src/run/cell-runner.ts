@@ -15,6 +15,7 @@ import { Timeline, type RunningTotals } from '../measure/timeline.js';
 import { channelsOf } from '../scenario/matrix.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import { behindSchedule } from './behind-schedule.js';
+import { queueName } from './queue-name.js';
 import { consumedSoFar, everyConsumerReadsAll } from './stream-fan-out.js';
 import { busiest, cellResultFrom, clientBound, clientThreads, cpuPercent, firstError, measuredWindow } from './cell-result.js';
 import { startCostSampler, type CostSampler, type MetricsSource } from '../broker/cost-sampler.js';
@@ -252,11 +253,6 @@ export function openWindow(o: OpenWindowOptions): OpenedWindow {
     o.timers.push(setInterval(() => report({ ...snapshot(), total, elapsedSeconds: (nowNs() - goNs) / 1e9 }), 250));
   }
   return { goNs, cpu0, snapshot, timeline };
-}
-
-/** A queue name unique to the run, cell and repetition (max 255 bytes in AMQP). */
-export function queueName(runId: string, cell: Cell, repetition: number): string {
-  return `ackbench.${runId}.${cell.id}.r${repetition}`.slice(0, 255);
 }
 
 function emptyCounts(): IntegrityCounts {

@@ -34,7 +34,8 @@ import { startCostSampler, type CostSampler } from '../broker/cost-sampler.js';
 import { allProducerReports, cellTimeout, CellWorker, latencyIntervals, mergedIntervals, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type CellRunOptions } from './cell-runner.js';
 import type { CellResult, IntegrityCounts } from './result.js';
 import type { ControlBus } from './shard-control.js';
-import { shareOf, shardQueueName, storeReports, type ShardBitsFile, type ShardInfo, type StoredInterval } from './shard.js';
+import { shardQueueName } from './queue-name.js';
+import { shareOf, storeReports, type ShardBitsFile, type ShardInfo, type StoredInterval } from './shard.js';
 import { COUNTER, idleProducerReport, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
 
 /** How often the shared warm-up and drain counts are compared (and this shard's announced). */

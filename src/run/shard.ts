@@ -55,11 +55,6 @@ export function shareOf(total: number, index: number, count: number): { start: n
   return { start, end: start + base + (index - 1 < rem ? 1 : 0) };
 }
 
-/** The queue all N agents use for a cell and repetition: from the group, never from a run id. */
-export function shardQueueName(group: string, cell: Cell, repetition: number): string {
-  return `ackbench.shard.${group}.${cell.id}.r${repetition}`.slice(0, 255);
-}
-
 export function clockDomain(): string {
   try {
     const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

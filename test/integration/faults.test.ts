@@ -15,7 +15,7 @@ import { processesIn } from '../helpers/private-nodes.js';
 import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
 import { DEFAULT_URL } from '../../src/broker/url.js';
 import { runFaultCell, runFaults, type FaultCellResult, type FaultSpec } from '../../src/run/fault-runner.js';
-import { queueName } from '../../src/run/cell-runner.js';
+import { queueName } from '../../src/run/queue-name.js';
 import { faultVerdicts, queueGoneText } from '../../src/run/guarantees.js';
 import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
 import type { Cell, Durability, QueueType, RunWindow } from '../../src/scenario/types.js';
