@@ -5,7 +5,7 @@
 // cell timeout, opening and sampling the measured window.
 
 import { Worker } from 'node:worker_threads';
-import { loadAdapter } from '../clients/registry.js';
+import { clientUnsupportedReason, loadAdapter } from '../clients/registry.js';
 import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
 import { maskCredentials } from '../broker/url.js';
 import { account } from '../measure/accounting.js';
@@ -282,7 +282,7 @@ export function notRunResult(cell: Cell, repetition: number, status: 'failed' | 
 export function unsupportedReason(cell: Cell): string | null {
   if (cell.queue === 'stream' && cell.consume.ack === 'auto') return 'stream queues require manual acknowledgement (RabbitMQ refuses noAck consumers on streams)';
   if (cell.queue === 'stream' && cell.consumers === 0) return 'a publish-only cell counts and purges the queue, which stream queues do not support';
-  return null;
+  return clientUnsupportedReason(cell);
 }
 
 export async function runCellRepetition(cell: Cell, repetition: number, options: CellRunOptions): Promise<CellResult> {
