@@ -39,35 +39,25 @@
 // and never attempted. For publish mode `none` nothing is ever answered: every message sent counts
 // as unknown (so recovered = received), and nothing can be lost.
 
-import { loadAdapter } from '../clients/registry.js';
-import type { AmqpChannel, AmqpConnection, ClientAdapter } from '../clients/adapter.js';
 import type { FaultNode } from '../broker/fault-node.js';
-import { startLocalNode } from '../broker/local-node.js';
-import { FAULT_AFTER, FAULT_KINDS, type FaultAfter } from '../scenario/types.js';
+import { FAULT_AFTER, FAULT_KINDS, type FaultAfter, type ScenarioFault } from '../scenario/types.js';
 import { consumedSoFar, everyConsumerReadsAll } from './stream-fan-out.js';
-import { account } from '../measure/accounting.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
-import type { Cell, RunWindow, Scenario } from '../scenario/types.js';
-import { ownedNodesSource, startCostSampler, type CostSampler } from '../broker/cost-sampler.js';
-import { busiest, cellResultFrom, clientBound, clientThreads, cpuPercent, measuredWindow } from './cell-result.js';
+import type { Cell, RunWindow } from '../scenario/types.js';
+import { ownedNodesSource } from '../broker/cost-sampler.js';
+import type { AdminConnection } from './admin-connection.js';
+import { accountOf, everyConsumer, runRepetition, type CellAddIn, type Collected, type Repetition } from './cell-lifecycle.js';
+import { CellWorker, indices, sumCounter } from './cell-worker.js';
+import { connectionName } from './connection-name.js';
+import { notRunResult } from './not-run.js';
+import type { OpenedWindow, Progress } from './open-window.js';
 import { queueName } from './queue-name.js';
-import { allProducerReports, CellWorker, drainConsumers, indices, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type Progress } from './cell-runner.js';
 import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts } from './result.js';
 import { COUNTER, idleConsumerReport, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
 import { QUEUE_RECOVERY_MS, queueGoneEvidence, waitForQueue } from './queue-recovery.js';
 
 export type { FaultKind, FaultOutcome } from './result.js';
-
-export interface FaultSpec {
-  kind: FaultKind;
-  /** Inject once this many measured messages were sent, over all producers of the cell. */
-  atMessages?: number;
-  /** Inject this long after the measured window opened (exclusive with atMessages). */
-  atSeconds?: number;
-  /** What clients do after the fault: end with their connection (stop, the default), or reconnect and go on (continue). */
-  after?: FaultAfter;
-}
 
 export type FaultCellResult = CellResult & { fault: FaultOutcome };
 
@@ -96,15 +86,6 @@ export interface FaultCellOptions {
   signal?: AbortSignal;
 }
 
-export interface FaultRunOptions extends Omit<FaultCellOptions, 'node' | 'runId' | 'window' | 'repetition'> {
-  fault: FaultSpec;
-  /** Run on this node (left running); default: start a private node and destroy it at the end. */
-  node?: FaultNode;
-  runId?: string;
-  /** Called after each cell with its result. */
-  onCell?: (result: FaultCellResult, index: number, total: number) => void;
-}
-
 const DEFAULT_SETTLE_MS = 1000;
 const DEFAULT_RECOVERY_TIMEOUT_MS = 90_000;
 const FAULT_REASON = 'ackbench fault injection';
@@ -123,7 +104,7 @@ export interface ResolvedFault {
  * Checks a fault spec against a cell and window; without a trigger, the fault comes a quarter of the
  * way in (a quarter of the cell's measured messages, or of its duration).
  */
-export function resolveFault(fault: FaultSpec, cell: Cell, window: RunWindow): ResolvedFault {
+export function resolveFault(fault: ScenarioFault, cell: Cell, window: RunWindow): ResolvedFault {
   if (!(FAULT_KINDS as readonly string[]).includes(fault.kind)) throw new Error(`unknown fault kind '${fault.kind}' (expected ${FAULT_KINDS.join(', ')})`);
   const after = fault.after ?? 'stop';
   if (!(FAULT_AFTER as readonly string[]).includes(after)) throw new Error(`fault.after '${after}': expected ${FAULT_AFTER.join(' or ')}`);
@@ -165,14 +146,16 @@ function emptyOutcome(f: ResolvedFault): FaultOutcome {
   };
 }
 
-/** Connect, retrying until the broker accepts or the deadline passes. */
-async function connectUntil(adapter: ClientAdapter, url: string, name: string, deadline: number): Promise<AmqpConnection> {
+/** Opens the admin connection, retrying until the broker accepts or the deadline passes. */
+async function openUntil(admin: AdminConnection, url: string, deadline: number): Promise<void> {
   let last: unknown = null;
   while (Date.now() < deadline) {
     try {
-      return await adapter.connect(url, { connectionName: name, timeoutMs: 5000 });
+      await admin.open(url);
+      return;
     } catch (err) {
       last = err;
+      await admin.close();
       await sleep(200);
     }
   }
@@ -218,11 +201,6 @@ export async function connectionPids(node: FaultNode, names: string[]): Promise<
     if (!pid) throw new Error(`no connection named '${name}' in rabbitmqctl list_connections on ${node.nodeName}`);
     return pid;
   });
-}
-
-/** The connection name a cell's worker connects with (worker.ts). */
-function workerConnectionName(cell: Cell, role: 'producer' | 'consumer', index: number): string {
-  return `ackbench ${cell.id} ${role} ${index}`;
 }
 
 interface InjectContext {
@@ -291,224 +269,208 @@ function resumeSeconds(producers: ProducerReport[], injectedAtNs: number): numbe
   return resumed.length ? (Math.max(...resumed) - injectedAtNs) / 1e9 : null;
 }
 
-export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultCellOptions): Promise<FaultCellResult> {
-  const repetition = options.repetition ?? 1;
-  const { node, window } = options;
-  let spec: ResolvedFault;
-  try {
-    spec = resolveFault(fault, cell, window);
-  } catch (err) {
-    return { ...notRunResult(cell, repetition, 'failed', (err as Error).message), fault: emptyOutcome({ kind: fault.kind, after: fault.after ?? 'stop', atMessages: null, atSeconds: null }) };
-  }
-  const outcome = emptyOutcome(spec);
-  const unsupported = unsupportedReason(cell) ?? (spec.kind === 'kill-consumer' && cell.consumers === 0 ? 'kill-consumer needs consumers (this cell has none)' : null);
-  if (unsupported) return { ...notRunResult(cell, repetition, 'unsupported', unsupported), fault: outcome };
-  const target = options.target ?? node;
-  if (spec.kind === 'kill9' || spec.kind === 'restart') outcome.node = target.nodeName;
+/**
+ * The fault a cell adds to the cell lifecycle: the queue declared through the target node and let
+ * settle; the fault injected mid-window and the node's recovery waited for; a fresh drain consumer
+ * after the cell's own; the fault outcome (FaultOutcome) filled in as it goes.
+ */
+class FaultInjector implements CellAddIn {
+  readonly outcome: FaultOutcome;
+  readonly workerInit: { reconnectForMs?: number };
+  /** Progress sums the consumers' counts: the drain consumer reads a stream again from its start, and the slowest's count would fall back to zero. */
+  readonly progressReadsAll = false;
+  /** A fault cell's result has no latency per interval nor behind-schedule counts. */
+  readonly intervals = false;
+  private readonly target: FaultNode;
+  private readonly recoveryTimeoutMs: number;
+  private readonly queueRecoveryMs: number;
+  private settled: Promise<string | null> = Promise.resolve(null);
+  private consumerPids: string[] = [];
 
-  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
-  const recoveryTimeoutMs = options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
-  const queueRecoveryMs = options.queueRecoveryMs ?? QUEUE_RECOVERY_MS;
-  const queue = queueName(options.runId, cell, repetition);
-  const url = node.url;
-  const workers: CellWorker[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  const cleanup = new AbortController();
-  let admin: AmqpConnection | null = null;
-  let adminChannel: AmqpChannel | null = null;
-  const closeAdmin = async () => {
-    const c = admin;
-    admin = null;
-    adminChannel = null;
-    if (c) await c.close().catch(() => undefined);
-  };
-  // Named in a timeout's reason, so a hang says where it happened.
-  let stage = 'starting the node';
-  let costs: CostSampler | null = null;
-  try {
+  constructor(
+    private readonly cell: Cell,
+    private readonly spec: ResolvedFault,
+    private readonly options: FaultCellOptions,
+  ) {
+    this.outcome = emptyOutcome(spec);
+    this.target = options.target ?? options.node;
+    this.recoveryTimeoutMs = options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
+    this.queueRecoveryMs = options.queueRecoveryMs ?? QUEUE_RECOVERY_MS;
+    // after: continue: the cell's clients keep trying to connect for as long as the node may take to come back.
+    this.workerInit = spec.after === 'continue' ? { reconnectForMs: this.recoveryTimeoutMs } : {};
+  }
+
+  unsupported(cell: Cell): string | null {
+    return this.spec.kind === 'kill-consumer' && cell.consumers === 0 ? 'kill-consumer needs consumers (this cell has none)' : null;
+  }
+
+  async declare(r: Repetition): Promise<void> {
+    const { node } = this.options;
+    const target = this.target;
+    if (this.spec.kind === 'kill9' || this.spec.kind === 'restart') this.outcome.node = target.nodeName;
+    r.stage = 'starting the node';
     if (!node.running) await node.start();
     if (!target.running) await target.start();
-    const adapter = await loadAdapter(cell.client);
     // Declared through the target node: a quorum or stream queue's leader starts on the declaring client's node.
     // A node just started again after the previous cell's fault can refuse a declare for a moment
     // (404 NOT_FOUND while its queues recover): try again on a fresh connection, for a bounded time.
-    stage = 'declaring the queue';
+    r.stage = 'declaring the queue';
     const declareUntil = Date.now() + QUEUE_RECOVERY_MS;
     for (;;) {
       try {
-        admin = await adapter.connect(target.url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
-        adminChannel = await admin.openChannel();
-        await adminChannel.deleteQueue(queue);
-        await adminChannel.declareQueue(queue, cell.queue);
+        const channel = await r.admin.open(target.url);
+        await channel.deleteQueue(r.queue);
+        await channel.declareQueue(r.queue, this.cell.queue);
         break;
       } catch (err) {
-        await closeAdmin();
-        if (Date.now() > declareUntil || options.signal?.aborted) throw err;
-        await sleep(500);
+        await r.admin.close();
+        if (Date.now() > declareUntil || r.options.signal?.aborted) throw err;
+        await r.bounded(sleep(500));
       }
     }
-    if (spec.kind === 'kill9') {
-      stage = 'syncing the queue declaration to disk';
+    if (this.spec.kind === 'kill9') {
+      r.stage = 'syncing the queue declaration to disk';
       await syncQueueDeclarations(target === node ? [node] : [target, node]);
     }
-    const settled = settleQueue(node, queue, Date.now(), settleMs, cell.queue !== 'classic');
-    settled.catch(() => undefined); // awaited below, after the workers start
+    this.settled = settleQueue(node, r.queue, Date.now(), this.options.settleMs ?? DEFAULT_SETTLE_MS, this.cell.queue !== 'classic');
+    this.settled.catch(() => undefined); // awaited before the window, after the workers start
+  }
 
-    const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
-    const timeout = new Promise<never>((_, reject) => {
-      timers.push(setTimeout(() => reject(new Error(`fault cell timed out after ${window.cellTimeoutSeconds} s while ${stage}`)), window.cellTimeoutSeconds * 1000));
-    });
-    timeout.catch(() => undefined);
-    const aborted = new Promise<never>((_, reject) => {
-      if (options.signal?.aborted) reject(new Error('interrupted'));
-      options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true, signal: cleanup.signal });
-    });
-    aborted.catch(() => undefined);
-    const bounded = <T>(p: Promise<T>) => Promise.race([p, timeout, aborted]);
-
-    stage = 'starting consumers';
-    const base = { cell, window, url, queue };
-    // after: continue: the cell's clients keep trying to connect for as long as the node may take to come back.
-    const clients = spec.after === 'continue' ? { ...base, reconnectForMs: recoveryTimeoutMs } : base;
-    const { consumers, producers } = await startWorkers(clients, { consumers: indices(cell.consumers), producers: indices(cell.producers) }, workers, bounded);
-    stage = 'warming up';
-    await bounded(Promise.all(producers.map((p) => p.ready())));
-    if (cell.consumers > 0) {
-      const warmupTotal = window.warmupMessages * cell.producers;
-      const until = Math.min(deadline, Date.now() + WARMUP_DRAIN_MS);
-      while (sumCounter(consumers, COUNTER.warmupConsumed) < warmupTotal && Date.now() < until) await sleep(20);
-    } else {
-      await adminChannel.purgeQueue(queue);
+  async beforeWindow(r: Repetition): Promise<void> {
+    r.stage = 'waiting for the queue to settle';
+    const leader = await r.bounded(this.settled);
+    if (this.cell.queue !== 'classic') this.outcome.leader = leader;
+    if (this.spec.kind === 'kill-consumer') {
+      this.consumerPids = await r.bounded(connectionPids(this.options.node, r.consumers.map((_, i) => connectionName(this.cell.id, 'consumer', i))));
     }
-    stage = 'waiting for the queue to settle';
-    const leader = await bounded(settled);
-    if (cell.queue !== 'classic') outcome.leader = leader;
-    const consumerPids =
-      spec.kind === 'kill-consumer'
-        ? await bounded(connectionPids(node, consumers.map((_, i) => workerConnectionName(cell, 'consumer', i))))
-        : [];
     // The admin connection would die with the fault; a new one is opened after recovery.
-    await closeAdmin();
+    await r.admin.close();
+  }
 
-    // The node's counters over the window; a node the fault restarts starts them again from zero.
-    costs = await bounded(startCostSampler(ownedNodesSource(options.metricsNodes ?? [...new Set([node, target])])));
-    // Consumers of the cell: the pre-fault ones, and the drain consumer once it exists.
-    const allConsumers = [...consumers];
-    const { goNs, cpu0, snapshot, timeline } = openWindow({ window, workers, producers, consumers: allConsumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
-
-    // Wait for the fault point: enough sent, or enough time, or every producer already done.
-    let producersDone = false;
-    const producerReportsP = allProducerReports(producers);
-    producerReportsP.then(() => (producersDone = true)).catch(() => (producersDone = true));
-    stage = 'publishing until the fault';
-    const dueNs = spec.atSeconds !== null ? goNs + spec.atSeconds * 1e9 : Infinity;
-    await bounded(
+  /** Waits for the fault point (enough sent, or enough time, or every producer already done), injects, and waits for recovery. */
+  async whilePublishing(r: Repetition, opened: OpenedWindow, producersDone: () => boolean): Promise<void> {
+    const { spec, cell, outcome } = this;
+    r.stage = 'publishing until the fault';
+    const dueNs = spec.atSeconds !== null ? opened.goNs + spec.atSeconds * 1e9 : Infinity;
+    await r.bounded(
       (async () => {
-        while (!producersDone && !(spec.atMessages !== null && sumCounter(producers, COUNTER.sent) >= spec.atMessages) && nowNs() < dueNs) await sleep(2);
+        while (!producersDone() && !(spec.atMessages !== null && sumCounter(r.producers, COUNTER.sent) >= spec.atMessages) && nowNs() < dueNs) await sleep(2);
       })(),
     );
     outcome.injectedAtNs = nowNs();
-    const atFault = snapshot();
+    const atFault = opened.snapshot();
     outcome.sentAtInjection = atFault.sent;
-    const beforeSeconds = (outcome.injectedAtNs - goNs) / 1e9;
+    const beforeSeconds = (outcome.injectedAtNs - opened.goNs) / 1e9;
     const rate = (n: number) => (beforeSeconds > 0 ? Math.round((n / beforeSeconds) * 10) / 10 : 0);
     outcome.beforeFault = {
       seconds: Math.round(beforeSeconds * 1000) / 1000,
       sentPerS: rate(atFault.sent),
       confirmedPerS: cell.publish.kind === 'none' ? null : rate(atFault.confirmed),
       // On a stream every consumer reads every message: consumed is what the slowest had (stream-fan-out.ts).
-      consumedPerS: cell.consumers > 0 ? rate(consumedSoFar(consumers.map((c) => c.count(COUNTER.consumed)), everyConsumerReadsAll(cell))) : null,
+      consumedPerS: cell.consumers > 0 ? rate(consumedSoFar(r.consumers.map((c) => c.count(COUNTER.consumed)), everyConsumerReadsAll(cell))) : null,
     };
-    stage = `injecting the fault (${spec.kind})`;
-    await bounded(inject(target, spec.kind, { consumers, consumerPids, node }));
-    if (spec.kind === 'kill-consumer') outcome.consumersKilled = consumerPids.length;
-    stage = 'waiting for the broker to accept connections again';
+    r.stage = `injecting the fault (${spec.kind})`;
+    await r.bounded(inject(this.target, spec.kind, { consumers: r.consumers, consumerPids: this.consumerPids, node: this.options.node }));
+    if (spec.kind === 'kill-consumer') outcome.consumersKilled = this.consumerPids.length;
+    await this.recover(r);
+    // Producers end with their connection (after: stop), or once they sent everything (after: continue).
+    r.stage = spec.after === 'continue' ? 'publishing after recovery' : 'waiting for producer reports';
+  }
+
+  /** Until the broker accepts a new connection and, after kill9 / restart, the queue answers (restarting once more if it does not). */
+  private async recover(r: Repetition): Promise<void> {
+    const { node } = this.options;
+    const { outcome, target } = this;
+    r.stage = 'waiting for the broker to accept connections again';
     // Recovered: the broker accepts a new connection (the fault's own wait already saw one for kill9 / restart).
-    /** A new admin connection and channel, once the node accepts connections again. */
-    const reconnectAdmin = async () => {
-      admin = await bounded(connectUntil(adapter, url, `ackbench ${cell.id} admin`, Math.min(deadline, Date.now() + recoveryTimeoutMs)));
-      adminChannel = await admin.openChannel();
-    };
+    const reconnectAdmin = () => r.bounded(openUntil(r.admin, node.url, Math.min(r.deadline, Date.now() + this.recoveryTimeoutMs)));
     /** Whether the queue answers within queueRecoveryMs (and the cell's deadline). */
-    const queueAnswers = () => bounded(waitForQueue(admin!, queue, Math.max(0, Math.min(deadline - Date.now(), queueRecoveryMs))));
+    const queueAnswers = () => r.bounded(waitForQueue(r.admin.connection, r.queue, Math.max(0, Math.min(r.deadline - Date.now(), this.queueRecoveryMs))));
     await reconnectAdmin();
     outcome.recoverySeconds = (nowNs() - outcome.injectedAtNs) / 1e9;
-    if (spec.kind === 'kill9' || spec.kind === 'restart') {
+    if (this.spec.kind === 'kill9' || this.spec.kind === 'restart') {
       // A drain consumer starting before the queue answers again would fail the cell (queue-recovery.ts).
-      stage = 'waiting for the queue to answer after the fault';
+      r.stage = 'waiting for the queue to answer after the fault';
       const waitedFrom = Date.now();
       if (!(await queueAnswers())) {
         // The broker lost the queue's live record, not necessarily what it held: one more (graceful)
         // restart recovers durable queues from disk, so the drain counts what was really kept. Recorded.
         outcome.queueUnavailableSeconds = (Date.now() - waitedFrom) / 1000;
-        stage = 'restarting the node: its queue did not answer after the fault';
-        await closeAdmin();
-        await bounded(target.stop({ via: 'sigterm' }));
-        await bounded(target.start());
+        r.stage = 'restarting the node: its queue did not answer after the fault';
+        await r.admin.close();
+        await r.bounded(target.stop({ via: 'sigterm' }));
+        await r.bounded(target.start());
         await reconnectAdmin();
-        stage = 'waiting for the queue to answer after the second restart';
+        r.stage = 'waiting for the queue to answer after the second restart';
         if (!(await queueAnswers())) {
           // Gone for good: what was confirmed into it and not consumed is lost, and the account says so.
-          stage = 'asking the node about the queue it lost';
-          outcome.queueGone = await bounded(queueGoneEvidence(target, queue));
+          r.stage = 'asking the node about the queue it lost';
+          outcome.queueGone = await r.bounded(queueGoneEvidence(target, r.queue));
         }
       }
     }
-    if (target !== node && cell.queue !== 'classic' && outcome.node) {
-      stage = 'reading the queue leader after the fault';
-      outcome.leaderAfter = await bounded(settleQueue(node, queue, Date.now(), 0, true));
+    if (target !== node && this.cell.queue !== 'classic' && outcome.node) {
+      r.stage = 'reading the queue leader after the fault';
+      outcome.leaderAfter = await r.bounded(settleQueue(node, r.queue, Date.now(), 0, true));
     }
+  }
 
-    // Producers end with their connection (after: stop), or once they sent everything (after: continue).
-    stage = spec.after === 'continue' ? 'publishing after recovery' : 'waiting for producer reports';
-    const producerReports = await bounded(producerReportsP);
-    const sent = producerReports.reduce((n, r) => n + r.sent, 0);
-    // The cell's consumers: one whose connection died and stayed dead reports at once; one that
-    // survived or reconnected drains as in a cell without a fault.
-    stage = 'draining consumers';
-    const consumerReports = await bounded(drainConsumers(consumers, sent, everyConsumerReadsAll(cell)));
+  /**
+   * A fresh consumer reads everything left in the queue, until it has read every message sent (a
+   * stream, read again from its start) or nothing arrived for drainSeconds. Not until the queue's
+   * message count: right after a restart that count can be short (a quorum queue still recovering,
+   * deliveries of a dead consumer not yet returned), and stopping there would call messages lost.
+   * A queue the node no longer has leaves nothing to drain (consuming from it would fail with 404).
+   */
+  async afterDrain(r: Repetition, producerReports: ProducerReport[], consumerReports: ConsumerReport[], sent: number): Promise<ConsumerReport[]> {
+    r.stage = 'draining the queue';
+    if (this.outcome.queueGone) return [idleConsumerReport(this.cell.consumers)];
+    const drainer = new CellWorker({ cell: this.cell, window: r.window, url: r.url, queue: r.queue, role: 'consumer', index: this.cell.consumers });
+    r.workers.push(drainer);
+    r.counted.push(drainer);
+    await r.bounded(drainer.ready());
+    drainer.send({ type: 'go' });
+    // A stream is read again from its start; from a queue, only what the cell's consumers left can come.
+    drainer.send({ type: 'drain', expected: this.cell.queue === 'stream' ? sent : Math.max(0, sent - distinctReceived(producerReports, consumerReports)) });
+    return [(await r.bounded(drainer.report)) as ConsumerReport];
+  }
 
-    // Drain: a fresh consumer reads everything left in the queue, until it has read every message sent
-    // (a stream, read again from its start) or nothing arrived for drainSeconds. Not until the queue's
-    // message count: right after a restart that count can be short (a quorum queue still recovering,
-    // deliveries of a dead consumer not yet returned), and stopping there would call messages lost.
-    // A queue the node no longer has leaves nothing to drain (consuming from it would fail with 404).
-    stage = 'draining the queue';
-    let drainReport = idleConsumerReport(cell.consumers);
-    if (!outcome.queueGone) {
-      const drainer = new CellWorker({ ...base, role: 'consumer', index: cell.consumers });
-      workers.push(drainer);
-      allConsumers.push(drainer);
-      await bounded(drainer.ready());
-      drainer.send({ type: 'go' });
-      // A stream is read again from its start; from a queue, only what the cell's consumers left can come.
-      drainer.send({ type: 'drain', expected: cell.queue === 'stream' ? sent : Math.max(0, sent - distinctReceived(producerReports, consumerReports)) });
-      drainReport = (await bounded(drainer.report)) as ConsumerReport;
-    }
+  /** The drain consumer counts the queue: no count stands in for received. */
+  async queued(): Promise<null> {
+    return null;
+  }
 
-    const endNs = nowNs();
-    const cpu = process.cpuUsage(cpu0);
-    for (const t of timers) clearInterval(t);
-    timeline.close();
-    const broker = await bounded(costs.stop(cell));
-
-    const answered = cell.publish.kind !== 'none';
-    const everyConsumer = [...consumerReports, drainReport];
+  counts(c: Collected, cell: Cell): IntegrityCounts {
     // A stream keeps what was read: the drain consumer reads it again from the start, which is not
     // a redelivery (stream-fan-out.ts). Only duplicates seen within one consumer count.
-    const counts: IntegrityCounts = account(producerReports, everyConsumer, answered, null, { readsAll: everyConsumerReadsAll(cell) });
-    counts.unexpected += neverAttempted(producerReports, everyConsumer);
-    if (!answered) {
+    const counts = accountOf({ ...c, queued: null }, cell);
+    counts.unexpected += neverAttempted(c.producerReports, everyConsumer(c));
+    if (cell.publish.kind === 'none') {
       // Nothing is ever answered: every message sent is unknown, and those received are recovered.
       counts.unknown = counts.sent;
       counts.recovered = counts.received;
     }
-    const drained = distinctReceived(producerReports, [drainReport]);
-    Object.assign(outcome, {
-      producersCut: producerReports.filter((r) => r.lastError !== null).length,
-      reconnects: [...producerReports, ...consumerReports].reduce((n, r) => n + r.reconnects, 0),
-      resumeSeconds: resumeSeconds(producerReports, outcome.injectedAtNs),
-      drained,
+    return counts;
+  }
+
+  /**
+   * Connection errors at the fault are what the cell is about: they fail it only when the drain
+   * consumer's ends it, or when a client that should have reconnected (after: continue) gave up.
+   */
+  failure(c: Collected): string | null {
+    const drain = c.drainReports[0];
+    const gaveUp =
+      this.spec.after === 'continue' ? [...c.producerReports, ...(this.spec.kind === 'kill-consumer' ? [] : c.consumerReports)].find((r) => r.error !== null) : undefined;
+    return drain?.error ? `drain after the fault: ${drain.error}` : gaveUp ? `${gaveUp.role} ${gaveUp.index} did not reconnect: ${gaveUp.error}` : null;
+  }
+
+  /** The outcome's counts, from the repetition's reports and counts. */
+  account(c: Collected, counts: IntegrityCounts): void {
+    Object.assign(this.outcome, {
+      producersCut: c.producerReports.filter((r) => r.lastError !== null).length,
+      reconnects: [...c.producerReports, ...c.consumerReports].reduce((n, r) => n + r.reconnects, 0),
+      resumeSeconds: resumeSeconds(c.producerReports, this.outcome.injectedAtNs),
+      drained: distinctReceived(c.producerReports, c.drainReports),
       ok: counts.confirmed ?? 0,
       fail: counts.nacked,
       unknown: counts.unknown,
@@ -518,53 +480,52 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
       duplicated: counts.duplicates,
       unexpected: counts.unexpected,
     } satisfies Partial<FaultOutcome>);
+  }
 
-    // The drain consumer's deliveries count too, with or without consumers of the cell.
-    const measured = measuredWindow(producerReports, everyConsumer, { answered, consumed: true });
-    // Connection errors at the fault are what the cell is about: they fail it only when the drain
-    // consumer's ends it, or when a client that should have reconnected (after: continue) gave up.
-    const gaveUp =
-      spec.after === 'continue' ? [...producerReports, ...(spec.kind === 'kill-consumer' ? [] : consumerReports)].find((r) => r.error !== null) : undefined;
-    const failed = drainReport.error ? `drain after the fault: ${drainReport.error}` : gaveUp ? `${gaveUp.role} ${gaveUp.index} did not reconnect: ${gaveUp.error}` : null;
-
-    return {
-      ...cellResultFrom({
-        cell,
-        repetition,
-        counts,
-        window: measured,
-        publishHistograms: producerReports.map((r) => r.publishHistogram),
-        e2eHistograms: everyConsumer.map((r) => r.e2eHistogram),
-        failure: failed,
-        clientCpuPct: cpuPercent(cpu, goNs, endNs),
-        clientBound: clientBound({ rate: cell.rate, producers: cell.producers, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
-        timeline: timeline.points,
-        cost: { producers: cell.producers, threads: clientThreads([...producerReports, ...everyConsumer]), clientCpuUs: cpu.user + cpu.system, wallUs: (endNs - goNs) / 1000, broker },
-      }),
-      fault: outcome,
-    };
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    return { ...notRunResult(cell, repetition, 'failed', why), fault: outcome };
-  } finally {
-    costs?.cancel();
-    for (const t of timers) clearInterval(t);
-    cleanup.abort();
-    await Promise.all(workers.map((w) => w.worker.terminate()));
-    if (node.running) {
+  /** The queue deleted through a fresh admin connection when the node still runs (else it goes with the node's dir). */
+  async cleanUp(r: Repetition): Promise<void> {
+    if (this.options.node.running) {
       try {
-        if (!adminChannel) {
-          await closeAdmin();
-          admin = await (await loadAdapter(cell.client)).connect(url, { connectionName: `ackbench ${cell.id} admin`, timeoutMs: 5000 });
-          adminChannel = await admin.openChannel();
+        if (!r.admin.isOpen) {
+          await r.admin.close();
+          await r.admin.open(this.options.node.url);
         }
-        await adminChannel!.deleteQueue(queue);
+        await r.admin.channel.deleteQueue(r.queue);
       } catch {
         // the node is gone or refuses: the queue goes with the node's dir
       }
     }
-    await closeAdmin();
+    await r.admin.close();
   }
+}
+
+export async function runFaultCell(cell: Cell, fault: ScenarioFault, options: FaultCellOptions): Promise<FaultCellResult> {
+  const repetition = options.repetition ?? 1;
+  let spec: ResolvedFault;
+  try {
+    spec = resolveFault(fault, cell, options.window);
+  } catch (err) {
+    return { ...notRunResult(cell, repetition, 'failed', (err as Error).message), fault: emptyOutcome({ kind: fault.kind, after: fault.after ?? 'stop', atMessages: null, atSeconds: null }) };
+  }
+  const injector = new FaultInjector(cell, spec, options);
+  const { node } = options;
+  const { result, collected } = await runRepetition(
+    cell,
+    repetition,
+    {
+      url: node.url,
+      window: options.window,
+      queue: queueName(options.runId, cell, repetition),
+      ids: { consumers: indices(cell.consumers), producers: indices(cell.producers) },
+      signal: options.signal,
+      onProgress: options.onProgress,
+      // The node's counters over the window; a node the fault restarts starts them again from zero.
+      metrics: ownedNodesSource(options.metricsNodes ?? [...new Set([node, options.target ?? node])]),
+    },
+    injector,
+  );
+  if (collected) injector.account(collected, result.counts);
+  return { ...result, fault: injector.outcome };
 }
 
 /**
@@ -577,31 +538,4 @@ export async function runFaultCell(cell: Cell, fault: FaultSpec, options: FaultC
  */
 async function syncQueueDeclarations(nodes: readonly FaultNode[]): Promise<void> {
   for (const n of nodes) await n.ctl(['eval', 'mnesia:sync_log().'], 15_000).catch(() => undefined);
-}
-
-/**
- * Every cell of the scenario once, each with the same fault, on one private node (started here
- * and destroyed at the end unless options.node is given). Cells run one after another; a cell
- * whose node cannot be brought back fails, and later cells try to start it again.
- */
-export async function runFaults(scenario: Scenario, options: FaultRunOptions): Promise<FaultCellResult[]> {
-  const runId = options.runId ?? `faults-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
-  const own = options.node === undefined;
-  const node = options.node ?? (await startLocalNode());
-  const results: FaultCellResult[] = [];
-  try {
-    for (const [i, cell] of scenario.cells.entries()) {
-      let result: FaultCellResult;
-      if (options.signal?.aborted) {
-        result = { ...notRunResult(cell, 1, 'failed', 'interrupted'), fault: emptyOutcome({ kind: options.fault.kind, after: options.fault.after ?? 'stop', atMessages: options.fault.atMessages ?? null, atSeconds: options.fault.atSeconds ?? null }) };
-      } else {
-        result = await runFaultCell(cell, options.fault, { ...options, node, runId, window: scenario.window, repetition: 1 });
-      }
-      results.push(result);
-      options.onCell?.(result, i, scenario.cells.length);
-    }
-  } finally {
-    if (own) await node.destroy();
-  }
-  return results;
 }

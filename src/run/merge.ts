@@ -26,7 +26,7 @@ import { readRunFile, RunFileError } from '../report/run-file.js';
 import { writeHistogramFiles } from '../report/csv.js';
 import { aggregate } from '../stats/aggregate.js';
 import { cellResultFrom, measuredWindow, type MeasuredWindow } from './cell-result.js';
-import { notRunResult } from './cell-runner.js';
+import { notRunResult } from './not-run.js';
 import type { CellResult, LatencyInterval, RunFile, TimelinePoint } from './result.js';
 import { prepareOutputDir } from './out-path.js';
 import { writeRunFiles, writeRunReport } from './run-dir.js';

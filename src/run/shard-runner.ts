@@ -20,26 +20,20 @@
 // bitsets this returns for bits/<cell>.r<rep>.json.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadAdapter } from '../clients/registry.js';
-import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
 import { maskCredentials } from '../broker/url.js';
 import { account } from '../measure/accounting.js';
-import { nowNs } from '../measure/clock.js';
 import { encodeHistogram } from '../measure/histogram.js';
 import type { Cell } from '../scenario/types.js';
 import { everyConsumerReadsAll } from './stream-fan-out.js';
-import { behindSchedule } from './behind-schedule.js';
-import { busiest, cellResultFrom, clientBound, clientThreads, cpuPercent, firstError, measuredWindow } from './cell-result.js';
-import { startCostSampler, type CostSampler } from '../broker/cost-sampler.js';
-import { allProducerReports, cellTimeout, CellWorker, latencyIntervals, mergedIntervals, notRunResult, openWindow, startWorkers, sumCounter, unsupportedReason, WARMUP_DRAIN_MS, type CellRunOptions } from './cell-runner.js';
+import { POLL_MS, runRepetition, type CellAddIn, type Collected, type Repetition } from './cell-lifecycle.js';
+import { mergedIntervals, sumCounter } from './cell-worker.js';
+import type { CellRunOptions } from './cell-runner.js';
+import { connectionName } from './connection-name.js';
 import type { CellResult, IntegrityCounts } from './result.js';
 import type { ControlBus } from './shard-control.js';
 import { shardQueueName } from './queue-name.js';
 import { shareOf, storeReports, type ShardBitsFile, type ShardInfo, type StoredInterval } from './shard.js';
 import { COUNTER, idleProducerReport, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
-
-/** How often the shared warm-up and drain counts are compared (and this shard's announced). */
-const POLL_MS = 20;
 
 export interface ShardCellOptions extends CellRunOptions {
   shard: ShardInfo;
@@ -81,97 +75,99 @@ export function shardUnsupportedReason(cell: Cell): string | null {
   return null;
 }
 
-export async function runShardCellRepetition(cell: Cell, repetition: number, options: ShardCellOptions): Promise<ShardCellOutcome> {
-  const unsupported = unsupportedReason(cell) ?? shardUnsupportedReason(cell);
-  if (unsupported) return { result: notRunResult(cell, repetition, 'unsupported', unsupported), bits: null };
 
-  const { url, window, shard, bus } = options;
-  const owner = shard.index === 1;
-  const others = bus.all().filter((i) => i !== shard.index);
-  const queue = shardQueueName(shard.group, cell, repetition);
-  const producerIds = range(shareOf(cell.producers, shard.index, shard.count));
-  const consumerIds = range(shareOf(cell.consumers, shard.index, shard.count));
-  // Send times written on another host's clock cannot be compared with ours: no end-to-end latency.
-  const untimedProducers = bus.all().filter((j) => options.clocks.get(j) !== shard.clock).flatMap((j) => range(shareOf(cell.producers, j, shard.count)));
+/**
+ * The barrier a shard adds to the cell lifecycle: shard 1 declares, purges, counts and deletes the
+ * shared queue; every shard announces its warm-up, readiness, sent and consumed counts and waits for
+ * the others' at each step (the sequence at the top of this file).
+ */
+class ShardBarrier implements CellAddIn {
+  readonly adminName: string;
+  readonly consumerInit: { untimedProducers: number[] };
+  private readonly owner: boolean;
+  private warmAnnounced = -1;
 
-  let admin: AmqpConnection | null = null;
-  let adminChannel: AmqpChannel | null = null;
-  const workers: CellWorker[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  const cleanup = new AbortController();
-  let stage = 'connecting';
-  let failAnnounced = false;
-  let costs: CostSampler | null = null;
-  try {
-    const deadline = Date.now() + window.cellTimeoutSeconds * 1000;
-    const timeout = cellTimeout(window, workers, () => stage, timers);
-    timeout.catch(() => undefined);
-    const aborted = new Promise<never>((_, reject) => {
-      options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true, signal: cleanup.signal });
-    });
-    aborted.catch(() => undefined);
-    // A peer failing the repetition, or leaving before it is done, ends it here at once too.
-    const peers = bus.watch(cell.id, repetition, cleanup.signal);
-    const bounded = <T>(p: Promise<T>) => Promise.race([p, timeout, aborted, peers]);
-    const waitAll = (verb: Parameters<ControlBus['waitAll']>[0], shards?: number[]) => bounded(bus.waitAll(verb, cell.id, repetition, shards, cleanup.signal));
-    const check = () => {
-      const trouble = bus.trouble(cell.id, repetition);
-      if (trouble) throw trouble;
-    };
-    const announce = (verb: Parameters<ControlBus['announce']>[0], arg?: number) => bus.announce(verb, cell.id, repetition, arg);
+  constructor(
+    private readonly cell: Cell,
+    private readonly repetition: number,
+    private readonly shard: ShardInfo,
+    private readonly bus: ControlBus,
+    clocks: ReadonlyMap<number, string>,
+  ) {
+    this.owner = shard.index === 1;
+    this.adminName = `${connectionName(cell.id, 'admin')} (shard 1/${shard.count})`;
+    // Send times written on another host's clock cannot be compared with ours: no end-to-end latency.
+    this.consumerInit = { untimedProducers: bus.all().filter((j) => clocks.get(j) !== shard.clock).flatMap((j) => range(shareOf(cell.producers, j, shard.count))) };
+  }
 
-    if (owner) {
-      const adapter = await loadAdapter(cell.client);
-      admin = await adapter.connect(url, { connectionName: `ackbench ${cell.id} admin (shard 1/${shard.count})`, timeoutMs: 5000 });
-      adminChannel = await admin.openChannel();
-      await adminChannel.deleteQueue(queue);
-      await adminChannel.declareQueue(queue, cell.queue);
-      announce('queue');
+  unsupported(cell: Cell): string | null {
+    return shardUnsupportedReason(cell);
+  }
+
+  /** A peer failing the repetition, or leaving before it is done, ends it here at once too. */
+  ends(ended: AbortSignal): Promise<never> {
+    return this.bus.watch(this.cell.id, this.repetition, ended);
+  }
+
+  private announce(verb: Parameters<ControlBus['announce']>[0], arg?: number): void {
+    this.bus.announce(verb, this.cell.id, this.repetition, arg);
+  }
+
+  private waitAll(r: Repetition, verb: Parameters<ControlBus['waitAll']>[0], shards?: number[]): Promise<ReadonlyMap<number, string>> {
+    return r.bounded(this.bus.waitAll(verb, this.cell.id, this.repetition, shards, r.ended.signal));
+  }
+
+  private check(): void {
+    const trouble = this.bus.trouble(this.cell.id, this.repetition);
+    if (trouble) throw trouble;
+  }
+
+  async declare(r: Repetition): Promise<void> {
+    if (this.owner) {
+      const channel = await r.admin.open(r.url);
+      await channel.deleteQueue(r.queue);
+      await channel.declareQueue(r.queue, this.cell.queue);
+      this.announce('queue');
     } else {
-      stage = 'waiting for shard 1 to declare the queue';
-      await waitAll('queue', [1]);
+      r.stage = 'waiting for shard 1 to declare the queue';
+      await this.waitAll(r, 'queue', [1]);
     }
+  }
 
-    stage = 'starting consumers';
-    const { consumers, producers } = await startWorkers({ cell, window, url, queue }, { consumers: consumerIds, producers: producerIds }, workers, bounded, { untimedProducers });
+  warmupConsumed(own: number): number {
+    if (own !== this.warmAnnounced) this.announce('warm', (this.warmAnnounced = own));
+    this.check();
+    return this.bus.sum('warm', this.cell.id, this.repetition);
+  }
 
-    stage = 'warming up';
-    await bounded(Promise.all(producers.map((p) => p.ready())));
-    if (cell.consumers > 0) {
-      const warmupTotal = window.warmupMessages * cell.producers;
-      const until = Math.min(deadline, Date.now() + WARMUP_DRAIN_MS);
-      let announced = -1;
-      for (;;) {
-        const n = sumCounter(consumers, COUNTER.warmupConsumed);
-        if (n !== announced) announce('warm', (announced = n));
-        if (bus.sum('warm', cell.id, repetition) >= warmupTotal || Date.now() >= until) break;
-        check();
-        await bounded(sleep(POLL_MS));
-      }
-    } else if (owner) {
-      // Purge only once every shard's warm-up is in the queue: the window must start empty.
-      stage = 'waiting for every shard to warm up';
-      await waitAll('ready', others);
-      await adminChannel!.purgeQueue(queue);
-    }
-    announce('ready');
-    stage = 'waiting for every shard to be ready';
-    await waitAll('ready');
-    costs = await bounded(startCostSampler(options.metrics));
-
-    const { goNs, cpu0, timeline } = openWindow({ window, workers, producers, consumers, timers, signal: options.signal, until: cleanup.signal, onProgress: options.onProgress });
-
-    stage = 'publishing the measured window';
-    const producerReports = await bounded(allProducerReports(producers));
-    announce(
-      'sent',
-      producerReports.reduce((n, r) => n + r.sent, 0),
+  async purge(r: Repetition): Promise<void> {
+    if (!this.owner) return;
+    // Purge only once every shard's warm-up is in the queue: the window must start empty.
+    r.stage = 'waiting for every shard to warm up';
+    await this.waitAll(
+      r,
+      'ready',
+      this.bus.all().filter((i) => i !== this.shard.index),
     );
-    stage = 'waiting for every shard to finish sending';
-    const sentBy = await waitAll('sent');
-    const expected = [...sentBy.values()].reduce((n, v) => n + Number(v), 0);
+    await r.admin.channel.purgeQueue(r.queue);
+  }
 
-    stage = 'draining consumers';
+  async beforeWindow(r: Repetition): Promise<void> {
+    this.announce('ready');
+    r.stage = 'waiting for every shard to be ready';
+    await this.waitAll(r, 'ready');
+  }
+
+  async expected(r: Repetition, sent: number): Promise<number> {
+    this.announce('sent', sent);
+    r.stage = 'waiting for every shard to finish sending';
+    const sentBy = await this.waitAll(r, 'sent');
+    return [...sentBy.values()].reduce((n, v) => n + Number(v), 0);
+  }
+
+  /** Each shard announces what its consumers received; once the sum over shards is every message sent, they finish. */
+  async drain(r: Repetition, expected: number): Promise<ConsumerReport[]> {
+    const { consumers } = r;
     for (const c of consumers) c.send({ type: 'drain', expected });
     let consumerReports: ConsumerReport[] = [];
     if (consumers.length > 0) {
@@ -185,77 +181,63 @@ export async function runShardCellRepetition(cell: Cell, repetition: number, opt
       let finished = false;
       while (!settled) {
         const n = sumCounter(consumers, COUNTER.consumed);
-        if (n !== announced) announce('consumed', (announced = n));
-        if (!finished && bus.sum('consumed', cell.id, repetition) >= expected) {
+        if (n !== announced) this.announce('consumed', (announced = n));
+        if (!finished && this.bus.sum('consumed', this.cell.id, this.repetition) >= expected) {
           for (const c of consumers) c.send({ type: 'finish' });
           finished = true;
         }
-        check();
-        await bounded(Promise.race([reports, sleep(POLL_MS)]));
+        this.check();
+        await r.bounded(Promise.race([reports, sleep(POLL_MS)]));
       }
-      consumerReports = await bounded(reports);
+      consumerReports = await r.bounded(reports);
       const n = sumCounter(consumers, COUNTER.consumed);
-      if (n !== announced) announce('consumed', n);
+      if (n !== announced) this.announce('consumed', n);
     }
-    announce('done');
-    const endNs = nowNs();
-    const cpu = process.cpuUsage(cpu0);
-    for (const t of timers) clearInterval(t);
-    timeline.close();
-    const broker = await bounded(costs.stop(cell));
-
-    let queued: number | null = null;
-    if (owner) {
-      stage = 'waiting for every shard to finish consuming';
-      await waitAll('done');
-      if (cell.consumers === 0) queued = await adminChannel!.countMessages(queue);
-    }
-
-    const answered = cell.publish.kind !== 'none';
-    const counts = shardCounts(cell, producerReports, consumerReports, answered, queued);
-    // A shard without producers has no start of its own: its consumers' window starts at its `go`.
-    const measured = measuredWindow(producerReports, consumerReports, { answered, consumed: cell.consumers > 0, consumeStartWithoutSendsNs: goNs });
-    const failure = firstError([...producerReports, ...consumerReports]);
-    const intervals: StoredInterval[] = mergedIntervals(producers, consumers).map((i) => ({
-      interval: i.interval,
-      endSecond: i.endSecond,
-      publish: i.publish ? encodeHistogram(i.publish) : null,
-      e2e: i.e2e ? encodeHistogram(i.e2e) : null,
-    }));
-
-    const result = cellResultFrom({
-      cell,
-      repetition,
-      counts,
-      window: measured,
-      publishHistograms: producerReports.map((r) => r.publishHistogram),
-      e2eHistograms: consumerReports.map((r) => r.e2eHistogram),
-      failure,
-      clientCpuPct: cpuPercent(cpu, goNs, endNs),
-      // Paced, this shard's target is that of its own producers.
-      clientBound: clientBound({ rate: cell.rate, producers: producers.length, sent: counts.sent, sendSeconds: measured.sendSeconds, busiest: busiest([...producerReports, ...consumerReports]) }),
-      timeline: timeline.points,
-      latencyIntervals: latencyIntervals(producers, consumers),
-      behindSchedule: behindSchedule(producerReports),
-      cost: { producers: producers.length, threads: clientThreads([...producerReports, ...consumerReports]), clientCpuUs: cpu.user + cpu.system, wallUs: (endNs - goNs) / 1000, broker },
-    });
-    if (failure !== null) {
-      bus.announce('fail', cell.id, repetition, oneLine(failure));
-      failAnnounced = true;
-    }
-    return { result, bits: storeReports(cell, repetition, shard, producerReports, consumerReports, queued, intervals) };
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    if (!failAnnounced) bus.announce('fail', cell.id, repetition, oneLine(reason));
-    return { result: notRunResult(cell, repetition, 'failed', reason), bits: null };
-  } finally {
-    costs?.cancel();
-    for (const t of timers) clearInterval(t);
-    cleanup.abort();
-    await Promise.all(workers.map((w) => w.worker.terminate()));
-    if (adminChannel) await adminChannel.deleteQueue(queue).catch(() => undefined);
-    if (admin) await admin.close().catch(() => undefined);
+    this.announce('done');
+    return consumerReports;
   }
+
+  async queued(r: Repetition): Promise<number | null> {
+    if (!this.owner) return null;
+    r.stage = 'waiting for every shard to finish consuming';
+    await this.waitAll(r, 'done');
+    return this.cell.consumers === 0 ? r.admin.channel.countMessages(r.queue) : null;
+  }
+
+  counts(c: Collected, cell: Cell): IntegrityCounts {
+    return shardCounts(cell, c.producerReports, c.consumerReports, cell.publish.kind !== 'none', c.queued);
+  }
+
+  failed(reason: string): void {
+    this.bus.announce('fail', this.cell.id, this.repetition, oneLine(reason));
+  }
+}
+
+export async function runShardCellRepetition(cell: Cell, repetition: number, options: ShardCellOptions): Promise<ShardCellOutcome> {
+  const { shard, bus } = options;
+  const end = await runRepetition(
+    cell,
+    repetition,
+    {
+      url: options.url,
+      window: options.window,
+      queue: shardQueueName(shard.group, cell, repetition),
+      ids: { consumers: range(shareOf(cell.consumers, shard.index, shard.count)), producers: range(shareOf(cell.producers, shard.index, shard.count)) },
+      signal: options.signal,
+      onProgress: options.onProgress,
+      metrics: options.metrics,
+    },
+    new ShardBarrier(cell, repetition, shard, bus, options.clocks),
+  );
+  const c = end.collected;
+  if (!c) return { result: end.result, bits: null };
+  const intervals: StoredInterval[] = mergedIntervals(c.producers, c.consumers).map((i) => ({
+    interval: i.interval,
+    endSecond: i.endSecond,
+    publish: i.publish ? encodeHistogram(i.publish) : null,
+    e2e: i.e2e ? encodeHistogram(i.e2e) : null,
+  }));
+  return { result: end.result, bits: storeReports(cell, repetition, shard, c.producerReports, c.consumerReports, c.queued, intervals) };
 }
 
 function oneLine(text: string): string {

@@ -9,6 +9,7 @@ import { runConsumer } from './consumer.js';
 import { runProducer } from './producer.js';
 import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
 import { ReconnectingConnection } from './reconnecting-connection.js';
+import { connectionName } from './connection-name.js';
 import { LatencyRecorder } from '../measure/latency-recorder.js';
 import { threadCpu, threadLoadBetween, type ThreadCpuSample, type ThreadLoad } from '../measure/thread-cpu.js';
 import { LATENCY_INTERVAL_MS, type MainToWorker, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   const adapter = await loadAdapter(init.cell.client);
   const shared = await ReconnectingConnection.open(() =>
     adapter.connect(init.url, {
-      connectionName: `ackbench ${init.cell.id} ${init.role} ${init.index}`,
+      connectionName: connectionName(init.cell.id, init.role, init.index),
       timeoutMs: 5000,
     }),
   );

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../src/measure/histogram.js';
 import { summaryCsv, timelineCsv } from '../../src/report/csv.js';
-import { notRunResult } from '../../src/run/cell-runner.js';
+import { notRunResult } from '../../src/run/not-run.js';
 import type { CellResult, Environment, IntegrityCounts, RunFile, TimelinePoint } from '../../src/run/result.js';
 import { parsePublishMode } from '../../src/scenario/modes.js';
 import { cellId } from '../../src/scenario/matrix.js';

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startLocalNode, type LocalNode } from '../../src/broker/local-node.js';
 import { decodeHistogram } from '../../src/measure/histogram.js';
-import { runCellRepetition, type Progress } from '../../src/run/cell-runner.js';
+import { runCellRepetition } from '../../src/run/cell-runner.js';
+import type { Progress } from '../../src/run/open-window.js';
 import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
 import { CLIENTS } from '../../src/scenario/types.js';
 

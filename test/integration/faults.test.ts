@@ -6,7 +6,9 @@
 // private broker is left and the system node still answers.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, test, type TestContext } from 'node:test';
 import { portAnswers, processAlive, startLocalNode, liveLocalNodes, type LocalNode } from '../../src/broker/local-node.js';
 import type { FaultNode } from '../../src/broker/fault-node.js';
@@ -14,11 +16,12 @@ import { startLocalCluster } from '../../src/broker/local-cluster.js';
 import { processesIn } from '../helpers/private-nodes.js';
 import { amqpReachable, provisionBroker } from '../../src/broker/provision.js';
 import { DEFAULT_URL } from '../../src/broker/url.js';
-import { runFaultCell, runFaults, type FaultCellResult, type FaultSpec } from '../../src/run/fault-runner.js';
+import { runFaultCell, type FaultCellResult } from '../../src/run/fault-runner.js';
+import { runFaultScenario } from '../../src/run/run-faults.js';
 import { queueName } from '../../src/run/queue-name.js';
 import { faultVerdicts, queueGoneText } from '../../src/run/guarantees.js';
 import { DEFAULT_AXES, expandMatrix } from '../../src/scenario/matrix.js';
-import type { Cell, Durability, QueueType, RunWindow } from '../../src/scenario/types.js';
+import type { Cell, Durability, QueueType, RunWindow, ScenarioFault } from '../../src/scenario/types.js';
 
 const TEST_TIMEOUT_MS = 90_000;
 
@@ -49,7 +52,7 @@ function summary(r: FaultCellResult): string {
   );
 }
 
-async function faultCell(t: TestContext, publish: string, durability: Durability, consumers: number, messages: number, fault: FaultSpec): Promise<FaultCellResult> {
+async function faultCell(t: TestContext, publish: string, durability: Durability, consumers: number, messages: number, fault: ScenarioFault): Promise<FaultCellResult> {
   const cell = cellOf(publish, durability, consumers);
   let r = await runFaultCell(cell, fault, { node: await node(), runId: `faults-test-${process.pid}`, window: windowOf(messages) });
   t.diagnostic(summary(r));
@@ -211,14 +214,17 @@ describe('fault injection on a private node (kill -9 mid-run, then drain)', { co
     assert.equal(r.fault.lost, r.fault.ok);
   });
 
-  test('persistent + async:100 + graceful restart, then close-connections (runFaults): nothing confirmed is lost', { timeout: 2 * TEST_TIMEOUT_MS }, async (t) => {
+  test('persistent + async:100 + graceful restart, then close-connections (runFaultScenario, as the CLI runs it): nothing confirmed is lost', { timeout: 2 * TEST_TIMEOUT_MS }, async (t) => {
     const restart = await faultCell(t, 'async:100', 'persistent', 1, 20_000, { kind: 'restart', atMessages: 5000 });
     assert.equal(restart.fault.lost, 0);
     const n = started[0];
     // rabbitmqctl takes from a few hundred ms to seconds to act: pace the producer (2000/s, 7.5 s after
     // the fault's message) so the fault lands mid-run.
-    const scenario = { name: 'faults', url: null, window: windowOf(20_000), cells: [cellOf('async:100', 'persistent', 1, 2000)], axes: {} };
-    const [closed] = await runFaults(scenario, { node: n, fault: { kind: 'close-connections', atMessages: 5000 } });
+    const scenario = { name: 'faults', url: null, window: windowOf(20_000), cells: [cellOf('async:100', 'persistent', 1, 2000)], axes: {}, faults: [{ kind: 'close-connections', atMessages: 5000 } as const] };
+    const outDir = mkdtempSync(join(tmpdir(), 'ackbench-faults-test-'));
+    t.after(() => rmSync(outDir, { recursive: true, force: true }));
+    const { run } = await runFaultScenario(scenario, { url: n.url, outDir, report: false });
+    const [closed] = run.cells as FaultCellResult[];
     t.diagnostic(summary(closed));
     assert.equal(closed.status, 'ok', closed.reason);
     assert.equal(closed.fault.lost, 0);
@@ -238,7 +244,7 @@ describe('consumers killed mid-stream, and a quorum queue on a cluster losing it
     // Paced (4000/s for 3 s), so the consumer dies while messages still flow to it; persistent + confirms,
     // so every message is confirmed and any loss is the consumer side's alone.
     const window = windowOf(12_000);
-    const fault: FaultSpec = { kind: 'kill-consumer', atMessages: 2000 };
+    const fault: ScenarioFault = { kind: 'kill-consumer', atMessages: 2000 };
     const runId = `faults-test-${process.pid}`;
     const auto = await runFaultCell(cellOf('async:100', 'persistent', 1, 4000, 'auto'), fault, { node: n, runId, window });
     const manual = await runFaultCell(cellOf('async:100', 'persistent', 1, 4000, 'manual:100'), fault, { node: n, runId, window });

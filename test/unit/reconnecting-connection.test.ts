@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AmqpConnection } from '../../src/clients/adapter.js';
-import { connectionGroups } from '../../src/run/cell-runner.js';
+import { connectionGroups } from '../../src/run/cell-worker.js';
 import { ReconnectingConnection } from '../../src/run/reconnecting-connection.js';
 
 function fakeConnection(name: string, closed: string[]): AmqpConnection {
