@@ -89,26 +89,193 @@ export function problemsOf(results: CellResult[]): string[] {
   return problems;
 }
 
+/** --resume: the run.json of the run to continue, checked; null for a new run. */
+function previousRun(options: RunOptions): RunFile | null {
+  if (!options.resume) return null;
+  if (!options.outDir) throw new UsageError('--resume: give the run directory to continue');
+  const file = join(options.outDir, 'run.json');
+  if (!existsSync(file)) throw new UsageError(`--resume ${options.outDir}: no run.json there`);
+  let previous: RunFile | null;
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
+  } catch (err) {
+    throw new UsageError(`--resume ${options.outDir}: cannot read run.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (previous?.format !== 'ackbench-run/1' || !Array.isArray(previous.cells)) throw new UsageError(`--resume ${options.outDir}: run.json is not an ackbench run file`);
+  return previous;
+}
+
+/** What --shard cannot be combined with (UsageError, exit 2). */
+function checkShardOptions(options: RunOptions): void {
+  if (!options.shard) return;
+  if (options.resume) throw new UsageError('--resume cannot continue a sharded run (--shard): run the shards again');
+  if (options.maxRateP99Ms !== undefined) throw new UsageError('--max-rate cannot be combined with --shard: each agent would probe different rates');
+  if (options.sweep?.length) throw new UsageError('--sweep cannot be combined with --shard: each agent would derive different paced cells');
+}
+
+interface JoinedShard {
+  shard: ShardInfo;
+  bus: ControlBus;
+  clocks: ReadonlyMap<number, string>;
+}
+
+/** --shard: joins the other agents on the control exchange; a peer that never joins is a UsageError. */
+async function joinShard(url: string, scenario: Scenario, spec: NonNullable<RunOptions['shard']>, signal?: AbortSignal): Promise<JoinedShard> {
+  const shard: ShardInfo = { index: spec.index, count: spec.count, group: spec.group ?? defaultGroup(scenario.name, spec.count), clock: clockDomain() };
+  const bus = await ControlBus.open(url, shard, scenarioFingerprint(scenario), shard.clock);
+  try {
+    return { shard, bus, clocks: await bus.join((spec.joinTimeoutSeconds ?? 120) * 1000, signal) };
+  } catch (err) {
+    await bus.close();
+    // A peer that never joined is a setup problem (exit 2), not a finding; an interrupt is the caller's.
+    if (err instanceof UsageError || signal?.aborted) throw err;
+    throw new UsageError(`--shard: ${(err as Error).message}; start the other agents with the same scenario, --shard I/${shard.count} and --shard-group`);
+  }
+}
+
+/** One run as it goes: its files, and where in the list of repetitions it is. */
+interface RunState {
+  scenario: Scenario;
+  options: RunOptions;
+  url: string;
+  runId: string;
+  dir: string;
+  run: RunFile;
+  metrics: MetricsSource;
+  joined: JoinedShard | null;
+  /** Repetitions kept from the run resumed, by `<cell>#<repetition>`. */
+  done: Map<string, CellResult>;
+  emit: (e: RunEvent) => void;
+  index: number;
+  total: number;
+}
+
+/** A result recorded: the aggregates recomputed, the files rewritten, the event sent. */
+function record(state: RunState, result: CellResult): void {
+  state.run.cells.push(result);
+  state.run.aggregates = aggregate(state.run.cells);
+  writeRunFiles(state.dir, state.run);
+  state.emit({ type: 'cell-result', index: state.index, total: state.total, result });
+}
+
+/** One repetition of a cell, plain or as this agent's shard of it; null when the run was interrupted meanwhile. */
+async function runOneRepetition(state: RunState, cell: Cell, repetition: number): Promise<CellResult | null> {
+  const { options, joined } = state;
+  state.emit({ type: 'cell-start', index: state.index, total: state.total, cell: cell.id, repetition });
+  const cellOptions = {
+    url: state.url,
+    runId: state.runId,
+    window: state.scenario.window,
+    signal: options.signal,
+    metrics: state.metrics,
+    onProgress: (p: Progress) => state.emit({ type: 'progress', cell: cell.id, repetition, ...p }),
+  };
+  let result: CellResult;
+  if (joined) {
+    const outcome = await runShardCellRepetition(cell, repetition, { ...cellOptions, ...joined });
+    // The bitsets first: run.json never names a repetition whose bits/ file is missing.
+    if (outcome.bits && !options.signal?.aborted) writeFileAtomic(join(state.dir, 'bits', bitsFileName(cell.id, repetition)), `${JSON.stringify(outcome.bits)}\n`);
+    result = outcome.result;
+  } else {
+    result = await runCellRepetition(cell, repetition, cellOptions);
+  }
+  // An interrupted repetition is not a result: resume runs it again.
+  return options.signal?.aborted ? null : result;
+}
+
+/** Every repetition of a cell (kept ones from a resumed run as they were); null when the run was interrupted. */
+async function runCell(state: RunState, cell: Cell): Promise<CellResult[] | null> {
+  const ofCell: CellResult[] = [];
+  for (let repetition = 1; repetition <= state.scenario.window.repetitions; repetition++) {
+    state.index++;
+    if (state.options.signal?.aborted) return null;
+    const kept = state.done.get(`${cell.id}#${repetition}`);
+    if (kept) {
+      state.run.cells.push(kept);
+      ofCell.push(kept);
+      continue;
+    }
+    const result = await runOneRepetition(state, cell, repetition);
+    if (!result) return null;
+    ofCell.push(result);
+    record(state, result);
+  }
+  return ofCell;
+}
+
+/**
+ * --max-rate: probes of the unpaced cell paced at rates the search picks (max-rate.ts), each one
+ * repetition kept in run.cells like a sweep cell; the search is set on the cell's results. False
+ * when the run was interrupted.
+ */
+async function searchMaxRate(state: RunState, cell: Cell, ofCell: CellResult[], p99BoundMs: number): Promise<boolean> {
+  const okOfCell = ofCell.filter((r) => r.status === 'ok' && r.rates.consumedPerS);
+  const { url, runId, options } = state;
+  const search: MaxRateSearch = {
+    ratePerS: null,
+    unpacedConsumedPerS: median(okOfCell.map((r) => r.rates.consumedPerS!)),
+    unpacedSentPerS: median(okOfCell.map((r) => r.rates.sentPerS)),
+    p99BoundMs,
+    probes: [],
+  };
+  const probed = new Set<string>();
+  for (let rate = nextProbeRate(search); rate !== null && !options.signal?.aborted; rate = nextProbeRate(search)) {
+    const perProducer = Math.max(1, Math.round(rate / cell.producers));
+    const paced: Cell = { ...cell, rate: perProducer };
+    const probe = { ...paced, id: cellId(paced) };
+    // Rates split over several producers round to whole msg/s each: the same cell twice ends the search.
+    if (probed.has(probe.id)) break;
+    probed.add(probe.id);
+    state.index++;
+    state.total++;
+    // --resume: the same unpaced results lead to the same probes; one already run is kept.
+    let result = state.done.get(`${probe.id}#1`);
+    if (!result) {
+      state.emit({ type: 'cell-start', index: state.index, total: state.total, cell: probe.id, repetition: 1 });
+      const onProgress = (p: Progress) => state.emit({ type: 'progress', cell: probe.id, repetition: 1, ...p });
+      result = await runCellRepetition(probe, 1, { url, runId, window: state.scenario.window, signal: options.signal, onProgress });
+      if (options.signal?.aborted) return false;
+    }
+    record(state, result);
+    search.probes.push(judgeProbe(result, perProducer * cell.producers, p99BoundMs));
+  }
+  search.ratePerS = maxRateOf(search.probes);
+  for (const r of ofCell) r.maxRate = search;
+  state.run.aggregates = aggregate(state.run.cells);
+  writeRunFiles(state.dir, state.run);
+  state.emit({ type: 'max-rate', cell: cell.id, search });
+  return true;
+}
+
+/** Every cell in order, then the sweep cells derived from them and the --max-rate probes; false when interrupted. */
+async function runCells(state: RunState): Promise<boolean> {
+  const { scenario, options } = state;
+  // Sweep cells are derived from measured maxima, so the list grows while the run goes.
+  const queue = [...scenario.cells];
+  const sweep = options.sweep ?? [];
+  for (let k = 0; k < queue.length; k++) {
+    const cell = queue[k];
+    const ofCell = await runCell(state, cell);
+    if (!ofCell) return false;
+    if (sweep.length && cell.rate === null && k < scenario.cells.length) {
+      const derived = sweepCells(cell, ofCell, sweep);
+      state.total -= (sweep.length - derived.length) * scenario.window.repetitions;
+      queue.push(...derived);
+    }
+    const measured = ofCell.some((r) => r.status === 'ok' && r.rates.consumedPerS);
+    if (options.maxRateP99Ms !== undefined && cell.rate === null && cell.consumers > 0 && k < scenario.cells.length && measured) {
+      if (!(await searchMaxRate(state, cell, ofCell, options.maxRateP99Ms))) return false;
+    }
+  }
+  return true;
+}
+
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
   refuseFaultsInRun(scenario);
   const url = resolveBrokerUrl(options.url, scenario.url);
   const emit = options.onEvent ?? (() => undefined);
-
-  let previous: RunFile | null = null;
-  if (options.resume) {
-    if (!options.outDir) throw new UsageError('--resume: give the run directory to continue');
-    const file = join(options.outDir, 'run.json');
-    if (!existsSync(file)) throw new UsageError(`--resume ${options.outDir}: no run.json there`);
-    try {
-      previous = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
-    } catch (err) {
-      throw new UsageError(`--resume ${options.outDir}: cannot read run.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    if (previous?.format !== 'ackbench-run/1' || !Array.isArray(previous.cells)) throw new UsageError(`--resume ${options.outDir}: run.json is not an ackbench run file`);
-  }
-  if (options.shard && options.resume) throw new UsageError('--resume cannot continue a sharded run (--shard): run the shards again');
-  if (options.shard && options.maxRateP99Ms !== undefined) throw new UsageError('--max-rate cannot be combined with --shard: each agent would probe different rates');
-  if (options.shard && options.sweep?.length) throw new UsageError('--sweep cannot be combined with --shard: each agent would derive different paced cells');
+  const previous = previousRun(options);
+  checkShardOptions(options);
   const shardSuffix = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : '';
   const runId = previous?.runId ?? `${makeRunId(scenario.name)}${shardSuffix}`;
   const dir = prepareRunDir(options.outDir, runId);
@@ -117,22 +284,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const metrics: MetricsSource = options.shard
     ? { kind: 'none', detail: 'a shard of a sharded run: the broker counters are node-wide, the messages this shard\'s' }
     : await resolveMetricsSource(url, options.metricsUrl, environment.broker.cluster);
-
-  let shard: ShardInfo | null = null;
-  let bus: ControlBus | null = null;
-  let clocks: ReadonlyMap<number, string> = new Map();
-  if (options.shard) {
-    shard = { index: options.shard.index, count: options.shard.count, group: options.shard.group ?? defaultGroup(scenario.name, options.shard.count), clock: clockDomain() };
-    bus = await ControlBus.open(url, shard, scenarioFingerprint(scenario), shard.clock);
-    try {
-      clocks = await bus.join((options.shard.joinTimeoutSeconds ?? 120) * 1000, options.signal);
-    } catch (err) {
-      await bus.close();
-      // A peer that never joined is a setup problem (exit 2), not a finding; an interrupt is the caller's.
-      if (err instanceof UsageError || options.signal?.aborted) throw err;
-      throw new UsageError(`--shard: ${(err as Error).message}; start the other agents with the same scenario, --shard I/${shard.count} and --shard-group`);
-    }
-  }
+  const joined = options.shard ? await joinShard(url, scenario, options.shard, options.signal) : null;
+  const shard = joined?.shard ?? null;
 
   const done = new Map<string, CellResult>();
   for (const r of previous?.cells ?? []) if (r.status !== 'failed') done.set(`${r.cell.id}#${r.repetition}`, r);
@@ -144,99 +297,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   };
   emit({ type: 'run-start', runId, dir, cells: scenario.cells.length, repetitions: scenario.window.repetitions, broker: maskCredentials(url), ...(shard ? { shard: { index: shard.index, count: shard.count, group: shard.group } } : {}) });
 
-  // Sweep cells are derived from measured maxima, so the list grows while the run goes.
-  const queue = [...scenario.cells];
-  const sweep = options.sweep ?? [];
-  let total = queue.length * (1 + sweep.length) * scenario.window.repetitions;
-  let index = 0;
-  run: for (let k = 0; k < queue.length; k++) {
-    const cell = queue[k];
-    const ofCell: CellResult[] = [];
-    for (let repetition = 1; repetition <= scenario.window.repetitions; repetition++) {
-      index++;
-      if (options.signal?.aborted) break run;
-      const kept = done.get(`${cell.id}#${repetition}`);
-      if (kept) {
-        run.cells.push(kept);
-        ofCell.push(kept);
-        continue;
-      }
-      emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
-      const cellOptions = {
-        url,
-        runId,
-        window: scenario.window,
-        signal: options.signal,
-        metrics,
-        onProgress: (p: Progress) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
-      };
-      let result: CellResult;
-      if (bus && shard) {
-        const outcome = await runShardCellRepetition(cell, repetition, { ...cellOptions, shard, bus, clocks });
-        // The bitsets first: run.json never names a repetition whose bits/ file is missing.
-        if (outcome.bits && !options.signal?.aborted) writeFileAtomic(join(dir, 'bits', bitsFileName(cell.id, repetition)), `${JSON.stringify(outcome.bits)}\n`);
-        result = outcome.result;
-      } else {
-        result = await runCellRepetition(cell, repetition, cellOptions);
-      }
-      // An interrupted repetition is not a result: resume runs it again.
-      if (options.signal?.aborted) break run;
-      run.cells.push(result);
-      ofCell.push(result);
-      run.aggregates = aggregate(run.cells);
-      writeRunFiles(dir, run);
-      emit({ type: 'cell-result', index, total, result });
-    }
-    if (sweep.length && cell.rate === null && k < scenario.cells.length) {
-      const derived = sweepCells(cell, ofCell, sweep);
-      total -= (sweep.length - derived.length) * scenario.window.repetitions;
-      queue.push(...derived);
-    }
-    const okOfCell = ofCell.filter((r) => r.status === 'ok' && r.rates.consumedPerS);
-    if (options.maxRateP99Ms !== undefined && cell.rate === null && cell.consumers > 0 && k < scenario.cells.length && okOfCell.length) {
-      const search: MaxRateSearch = {
-        ratePerS: null,
-        unpacedConsumedPerS: median(okOfCell.map((r) => r.rates.consumedPerS!)),
-        unpacedSentPerS: median(okOfCell.map((r) => r.rates.sentPerS)),
-        p99BoundMs: options.maxRateP99Ms,
-        probes: [],
-      };
-      // Each probe is one repetition of the cell paced at the rate, kept in run.cells like a sweep cell.
-      const probed = new Set<string>();
-      for (let rate = nextProbeRate(search); rate !== null && !options.signal?.aborted; rate = nextProbeRate(search)) {
-        const perProducer = Math.max(1, Math.round(rate / cell.producers));
-        const paced: Cell = { ...cell, rate: perProducer };
-        const probe = { ...paced, id: cellId(paced) };
-        // Rates split over several producers round to whole msg/s each: the same cell twice ends the search.
-        if (probed.has(probe.id)) break;
-        probed.add(probe.id);
-        index++;
-        total++;
-        // --resume: the same unpaced results lead to the same probes; one already run is kept.
-        let result = done.get(`${probe.id}#1`);
-        if (!result) {
-          emit({ type: 'cell-start', index, total, cell: probe.id, repetition: 1 });
-          const onProgress = (p: Progress) => emit({ type: 'progress', cell: probe.id, repetition: 1, ...p });
-          result = await runCellRepetition(probe, 1, { url, runId, window: scenario.window, signal: options.signal, onProgress });
-          if (options.signal?.aborted) break run;
-        }
-        run.cells.push(result);
-        emit({ type: 'cell-result', index, total, result });
-        run.aggregates = aggregate(run.cells);
-        writeRunFiles(dir, run);
-        search.probes.push(judgeProbe(result, perProducer * cell.producers, options.maxRateP99Ms));
-      }
-      search.ratePerS = maxRateOf(search.probes);
-      for (const r of ofCell) r.maxRate = search;
-      run.aggregates = aggregate(run.cells);
-      writeRunFiles(dir, run);
-      emit({ type: 'max-rate', cell: cell.id, search });
-    }
-  }
+  const total = scenario.cells.length * (1 + (options.sweep ?? []).length) * scenario.window.repetitions;
+  const state: RunState = { scenario, options, url, runId, dir, run, metrics, joined, done, emit, index: 0, total };
+  await runCells(state);
 
   // Leaving says so on the control exchange: a peer still waiting on this agent fails at once.
-  if (bus) await bus.close();
-  finishRunFiles(dir, run, !options.signal?.aborted && run.cells.length === total);
+  if (joined) await joined.bus.close();
+  finishRunFiles(dir, run, !options.signal?.aborted && run.cells.length === state.total);
   await writeRunReport(dir, run, options.report);
   const problems = problemsOf(run.cells);
   emit({ type: 'run-end', dir, complete: run.complete, problems });
