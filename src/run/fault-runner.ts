@@ -16,10 +16,10 @@
 // through a connection to it, so a quorum queue's leader starts there (RabbitMQ places it on the
 // declaring client's node): clients stay connected to another node while the leader dies.
 //
-// Sequence of one cell:
+// Sequence of one cell (the cell lifecycle, cell-lifecycle.ts, with FaultInjector below on its hooks):
 //   declare the queue, and let it settle (until `rabbitmqctl list_queues` shows it and at least
 //   settleMs after declare-ok: a queue declared a moment before kill -9 can itself be gone after restart);
-//   start consumers, then producers (warm-up as in runCellRepetition), open the measured window;
+//   start consumers, then producers (warm-up as in a plain run), open the measured window;
 //   when the producers' shared `sent` counters reach fault.atMessages (or fault.atSeconds passed, or
 //   every producer is done), inject the fault;
 //   `after: stop` (the default): producers end with their connection, and report confirmed, nacked
@@ -40,11 +40,10 @@
 // as unknown (so recovered = received), and nothing can be lost.
 
 import type { FaultNode } from '../broker/fault-node.js';
-import { FAULT_AFTER, FAULT_KINDS, type FaultAfter, type ScenarioFault } from '../scenario/types.js';
 import { consumedSoFar, everyConsumerReadsAll } from './stream-fan-out.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
-import type { Cell, RunWindow } from '../scenario/types.js';
+import { FAULT_AFTER, FAULT_KINDS, type Cell, type FaultAfter, type RunWindow, type ScenarioFault } from '../scenario/types.js';
 import { ownedNodesSource } from '../broker/cost-sampler.js';
 import type { AdminConnection } from './admin-connection.js';
 import { accountOf, everyConsumer, runRepetition, type CellAddIn, type Collected, type Repetition } from './cell-lifecycle.js';

@@ -2,7 +2,8 @@
 // its share of the cell's producers (with globally unique producer ids) and consumers, on the queue
 // shared by all N agents, in step with the others through the control exchange (shard-control.ts).
 //
-// Sequence (every wait bounded by the cell timeout, and ended at once when a peer announces `fail`):
+// Sequence (the cell lifecycle, cell-lifecycle.ts, with ShardBarrier below on its hooks; every wait
+// bounded by the cell timeout, and ended at once when a peer announces `fail`):
 //   shard 1 deletes and declares the shared queue, then announces `queue`; the others wait for it;
 //   start this shard's consumers, then its producers, which publish their warm-up;
 //   with consumers: announce `warm <n>` as this shard's consumers receive warm-up messages, until the

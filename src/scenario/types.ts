@@ -37,7 +37,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export const FAULT_AFTER = ['stop', 'continue'] as const;
 export type FaultAfter = (typeof FAULT_AFTER)[number];
 
-/** A fault of a scenario file's `faults:` list, checked. */
+/**
+ * A fault, checked: an entry of a scenario file's `faults:` list or of `--fault`, and what the fault
+ * runner injects (run/fault-runner.ts `runFaultCell`, which ignores `where`).
+ */
 export interface ScenarioFault {
   kind: FaultKind;
   /** Inject once this many measured messages were sent (all producers of the cell). */
