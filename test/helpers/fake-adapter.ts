@@ -13,17 +13,8 @@
 // What a dead channel held unacked goes back to its queue, flagged redelivered; unanswered publishes
 // stay unanswered. Stream offsets are accepted and ignored: every queue here is a classic one.
 
-import type {
-  AmqpChannel,
-  AmqpConnection,
-  ChannelOptions,
-  ClientAdapter,
-  ConfirmListener,
-  ConsumeOptions,
-  DeliveryHandle,
-  DeliveryListener,
-  ServerInfo,
-} from '../../src/clients/adapter.js';
+import type { AmqpChannel, AmqpConnection, ChannelOptions, ClientAdapter, ConfirmListener } from '../../src/clients/adapter.js';
+import type { ConsumeOptions, DeliveryHandle, DeliveryListener, ServerInfo } from '../../src/clients/adapter.js';
 import { readHeader } from '../../src/measure/header.js';
 import type { QueueType } from '../../src/scenario/types.js';
 
@@ -278,6 +269,8 @@ export class FakeChannel implements AmqpChannel {
   commits = 0;
   /** The consumer's basic.ack calls, in order. */
   readonly acks: { tag: number; multiple: boolean }[] = [];
+  /** Acks of a tag not delivered here or acked already (each closed the channel). */
+  badAcks = 0;
   /** The most deliveries this channel held unacked at once (prefetch bounds it). */
   maxUnacked = 0;
   /** Deliveries not acked yet, by delivery tag. */
@@ -409,6 +402,7 @@ export class FakeChannel implements AmqpChannel {
     this.acks.push({ tag, multiple });
     if (channel !== this || !this.unacked.has(tag)) {
       // RabbitMQ closes the channel: an ack of a tag it never delivered there, or acked already.
+      this.badAcks++;
       this.kill(new Error(`PRECONDITION_FAILED - unknown delivery tag ${tag}`));
       return;
     }
