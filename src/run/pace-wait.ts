@@ -22,7 +22,8 @@ export class PaceWaiter {
   blockedMs = 0;
   private open = false;
 
-  constructor(private readonly pacer: Pacer) {}
+  /** @param pacer the schedule; the producer reads each message's intended send time from it. */
+  constructor(readonly pacer: Pacer) {}
 
   /** Resolves once message i is due (at once if it is late: a backlog is sent back to back). */
   async untilDue(i: number, stopped: () => boolean): Promise<void> {

@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { AmqpChannel, AmqpConnection } from '../clients/adapter.js';
+import type { AmqpConnection } from '../clients/adapter.js';
 import { SeqBitset } from '../measure/bitset.js';
 import { nowNs } from '../measure/clock.js';
 import { ConfirmTracker } from '../measure/confirm-tracker.js';
@@ -11,7 +11,7 @@ import { Pacer } from '../measure/pacer.js';
 import { maxOutstanding } from '../scenario/modes.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import { BodySource } from './bodies.js';
-import { modeDriver } from './publish-modes.js';
+import { openModeDriver, type ModeDriver } from './publish-modes.js';
 import { busyExcept, PaceWaiter } from './pace-wait.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ProducerReport } from './worker-protocol.js';
@@ -36,7 +36,7 @@ export interface ProducerControl {
   reconnect?: (dead: AmqpConnection) => Promise<AmqpConnection | null>;
 }
 
-export async function runProducer(
+export function runProducer(
   connection: AmqpConnection,
   cell: Cell,
   window: RunWindow,
@@ -45,90 +45,194 @@ export async function runProducer(
   counters: Int32Array,
   control: ProducerControl,
 ): Promise<ProducerReport> {
-  const latency = control.latency;
-  const confirmedBits = new SeqBitset();
-  let confirmed = 0;
-  let nacked = 0;
-  let lastConfirmNs = 0;
-  const tracker =
-    cell.publish.kind === 'none'
-      ? null
-      : new ConfirmTracker(maxOutstanding(cell.publish), {
-          confirmed(seq, latencyNs, atNs) {
-            confirmed++;
-            lastConfirmNs = atNs;
-            confirmedBits.testAndSet(seq);
-            latency.record(latencyNs / 1000);
-            Atomics.add(counters, COUNTER.confirmed, 1);
-          },
-          nacked() {
-            nacked++;
-          },
-        });
-  const ref: { ch?: AmqpChannel } = {};
-  const driver = modeDriver(cell.publish, tracker, ref);
-  // Why the current connection ended, if it did (null while it is up), and the last such reason.
-  let failure: Error | null = null;
-  let lastError: Error | null = null;
-  let unknown = 0;
-  const unknownBits = new SeqBitset();
-  let reconnects = 0;
-  let resumedAtNs = 0;
-  // Each connection is a generation: a late close or answer of an earlier one changes nothing.
-  let generation = 0;
-  const fail = (gen: number, err: Error) => {
-    if (gen !== generation || failure) return;
-    failure = lastError = err;
-    if (!tracker) return;
-    const abandoned = tracker.abandon(err);
-    unknown += abandoned.unknown;
-    unknownBits.or(abandoned.seqs);
-  };
+  return new Producer(connection, cell, window, queue, id, counters, control).run();
+}
 
-  const template = bodyTemplate(cell.size);
-  let bodies!: BodySource;
+/**
+ * One connection of the producer; `after: continue` opens another. Answers and closes of an earlier
+ * one change nothing: every handler is bound to its generation and ignored once it is not the current.
+ */
+class Generation {
+  /** Why this connection ended; null while it is up. */
+  failure: Error | null = null;
+  constructor(readonly connection: AmqpConnection) {}
+}
 
-  /** The producer's channel on `conn`, in its mode, with the close and alarm handlers of this generation. */
-  async function attach(conn: AmqpConnection): Promise<AmqpChannel> {
-    const gen = ++generation;
-    failure = null;
+/**
+ * The producer's state, in the order of its phases: attach (a channel in the mode), warm-up, the
+ * measured window (with reconnects under `after: continue`), close, report.
+ */
+class Producer {
+  // What the report counts.
+  private sent = 0;
+  private confirmed = 0;
+  private nacked = 0;
+  private unknown = 0;
+  private lastConfirmNs = 0;
+  private reconnects = 0;
+  private resumedAtNs = 0;
+  private firstSendNs = 0;
+  private sendEndNs = 0;
+  private busy = 0;
+  /** Paced duration cells: messages due before the deadline (sent or not: the producer may fall behind). */
+  private dueByDeadline: number | null = null;
+  /** Why a connection last ended, even if a later one then held. */
+  private lastError: Error | null = null;
+  private readonly confirmedBits = new SeqBitset();
+  private readonly unknownBits = new SeqBitset();
+
+  private readonly tracker: ConfirmTracker | null;
+  private readonly template: Buffer;
+  private readonly persistent: boolean;
+  private gen: Generation;
+  // The current generation's channel in its mode and its bodies: set by attach(), before any phase.
+  private driver!: ModeDriver;
+  private bodies!: BodySource;
+  /** The next sequence number of the phase; kept across a reconnect, so no number is used twice. */
+  private next = 0;
+  private pace: PaceWaiter | null = null;
+
+  constructor(
+    connection: AmqpConnection,
+    private readonly cell: Cell,
+    private readonly window: RunWindow,
+    private readonly queue: string,
+    private readonly id: number,
+    private readonly counters: Int32Array,
+    private readonly control: ProducerControl,
+  ) {
+    this.gen = new Generation(connection);
+    this.template = bodyTemplate(cell.size);
+    this.persistent = cell.durability === 'persistent';
+    const latency = control.latency;
+    this.tracker =
+      cell.publish.kind === 'none'
+        ? null
+        : new ConfirmTracker(maxOutstanding(cell.publish), {
+            confirmed: (seq, latencyNs, atNs) => {
+              this.confirmed++;
+              this.lastConfirmNs = atNs;
+              this.confirmedBits.testAndSet(seq);
+              latency.record(latencyNs / 1000);
+              Atomics.add(counters, COUNTER.confirmed, 1);
+            },
+            nacked: () => {
+              this.nacked++;
+            },
+          });
+  }
+
+  async run(): Promise<ProducerReport> {
+    await this.attach(this.gen);
+    try {
+      await this.publish(this.window.warmupMessages, null, true);
+      await this.driver.finish();
+      this.control.ready();
+      await this.control.go;
+      await this.measure();
+    } catch (err) {
+      this.failNow(err);
+    }
+    this.pace?.close();
+    if (!this.sendEndNs) this.sendEndNs = nowNs();
+    if (!this.gen.failure) await this.driver.channel.close().catch(() => undefined);
+    return this.report();
+  }
+
+  /** Make `gen` the current generation: the producer's channel on its connection, in its mode, with this generation's handlers. */
+  private async attach(gen: Generation): Promise<void> {
+    this.gen = gen;
+    const { connection } = gen;
+    const { tracker, counters } = this;
     tracker?.reopen();
-    conn.onClose((err) => fail(gen, err));
+    connection.onClose((err) => this.fail(gen, err));
     // A memory or disk alarm blocks publishers: shown to the main thread, which names it if the cell times out.
-    conn.onBlocked((reason) => {
+    connection.onBlocked((reason) => {
       Atomics.store(counters, COUNTER.blocked, reason === null ? 0 : 1);
       if (reason !== null) Atomics.add(counters, COUNTER.blockedTimes, 1);
     });
-    const channel = await driver.open(conn, (tag, multiple, ack) => {
-      if (gen === generation) tracker!.settle(tag, multiple, ack, nowNs());
-    });
-    channel.onClose((err) => fail(gen, err));
-    ref.ch = channel;
+    const confirms = (tag: number, multiple: boolean, ack: boolean) => {
+      if (gen === this.gen && tracker) tracker.settle(tag, multiple, ack, nowNs());
+    };
+    const driver = await openModeDriver(this.cell.publish, tracker, connection, confirms, this.queue);
+    driver.channel.onClose((err) => this.fail(gen, err));
+    this.driver = driver;
     // Reused bodies keep to the tracker's bound, which tracker.sent() enforces (it throws past it).
-    bodies = new BodySource(template, channel.bodyAfterPublish, tracker ? tracker.capacity : 0, channel.heldBodyBytes);
-    return channel;
+    this.bodies = new BodySource(this.template, driver.channel.bodyAfterPublish, tracker ? tracker.capacity : 0, driver.channel.heldBodyBytes);
   }
 
-  let ch = await attach(connection);
-  let current = connection;
+  /** `gen`'s connection or channel ended: what was unanswered on it is unknown. Only the first reason of the current generation counts. */
+  private fail(gen: Generation, err: Error): void {
+    if (gen !== this.gen || gen.failure) return;
+    gen.failure = this.lastError = err;
+    if (!this.tracker) return;
+    const abandoned = this.tracker.abandon(err);
+    this.unknown += abandoned.unknown;
+    this.unknownBits.or(abandoned.seqs);
+  }
 
-  const persistent = cell.durability === 'persistent';
-  let sent = 0;
-  /** The next sequence number of the phase; kept across a reconnect, so no number is used twice. */
-  let i = 0;
+  private failNow(err: unknown): void {
+    this.fail(this.gen, err instanceof Error ? err : new Error(String(err)));
+  }
 
-  /** Publish until `count` messages (or until `untilNs`), paced when the cell has a rate. */
-  async function phase(count: number | null, untilNs: number | null, warmup: boolean, pacer: Pacer | null): Promise<void> {
+  /** The measured window: from `go` until the count or the duration, on as many connections as `after: continue` opens. */
+  private async measure(): Promise<void> {
+    const { cell, control } = this;
+    const elu0 = performance.eventLoopUtilization();
+    this.firstSendNs = nowNs();
+    const pacer = cell.rate ? new Pacer(this.firstSendNs, cell.rate) : null;
+    const untilNs = this.window.durationSeconds ? this.firstSendNs + this.window.durationSeconds * 1e9 : null;
+    this.pace = pacer ? new PaceWaiter(pacer) : null;
+    this.next = 0;
     for (;;) {
-      if (control.stopped() || failure) return;
+      try {
+        await this.publish(this.window.messages, untilNs, false);
+        if (!this.gen.failure) {
+          this.sendEndNs = nowNs();
+          await this.driver.finish();
+          if (!this.driver.answered) this.sendEndNs = nowNs();
+        }
+      } catch (err) {
+        this.failNow(err);
+      }
+      // `after: continue`: a new connection, and on from the next sequence number (a paced producer
+      // keeps its schedule, so latency after the outage is counted from the intended send times).
+      if (!this.gen.failure || control.stopped() || !control.reconnect) break;
+      const next = await control.reconnect(this.gen.connection);
+      if (!next) break;
+      try {
+        await this.attach(new Generation(next));
+        this.reconnects++;
+        this.resumedAtNs = nowNs();
+      } catch (err) {
+        this.failNow(err);
+      }
+    }
+    this.busy = busyExcept(performance.eventLoopUtilization(elu0), this.pace?.blockedMs ?? 0);
+    if (pacer && untilNs !== null) this.dueByDeadline = pacer.dueBefore(untilNs);
+  }
+
+  /**
+   * The hot path: publish until `count` messages (or until `untilNs`), paced when the measured window
+   * has a pace, until the generation fails or the main thread says stop. Runs on one generation
+   * (attach() happens only between calls), so its channel, driver and bodies are read once.
+   */
+  private async publish(count: number | null, untilNs: number | null, warmup: boolean): Promise<void> {
+    const { control, tracker, counters, queue, id, persistent, driver, bodies, gen } = this;
+    const channel = driver.channel;
+    const pace = warmup ? null : this.pace;
+    const pacer = pace ? pace.pacer : null;
+    for (;;) {
+      if (control.stopped() || gen.failure) return;
+      const i = this.next;
       if (count !== null ? i >= count : nowNs() >= untilNs!) return;
       let sendNs: number;
-      if (pacer) {
+      if (pace && pacer) {
         // Send what is due; sleep until the next one is (pace-wait.ts: no polling). A message of a
         // duration cell belongs to the window only if it was due before the deadline.
         if (untilNs !== null && pacer.intendedNs(i) >= untilNs) return;
-        await pace!.untilDue(i, control.stopped);
-        if (control.stopped() || failure) return;
+        await pace.untilDue(i, control.stopped);
+        if (control.stopped() || gen.failure) return;
         sendNs = pacer.intendedNs(i);
       } else {
         sendNs = nowNs();
@@ -138,90 +242,41 @@ export async function runProducer(
       writeHeader(body, id, i, sendNs, warmup);
       // Tracked after the publish call: one that throws (the channel is gone) was never attempted,
       // and its number goes to the next message. No answer can come within this synchronous step.
-      const writable = ch.publish(queue, body, persistent);
+      const writable = channel.publish(queue, body, persistent);
       tracker?.sent(i, sendNs, warmup);
-      i++;
+      const published = (this.next = i + 1);
       if (!warmup) {
-        sent++;
+        this.sent++;
         Atomics.add(counters, COUNTER.sent, 1);
       }
-      const wait = driver.afterPublish(i);
+      const wait = driver.afterPublish(published);
       if (wait) await wait;
-      else if (!writable) await ch.drained();
-      else if (i % YIELD_EVERY === 0) await yieldToLoop();
+      else if (!writable) await channel.drained();
+      else if (published % YIELD_EVERY === 0) await yieldToLoop();
     }
   }
 
-  let firstSendNs = 0;
-  let sendEndNs = 0;
-  let busy = 0;
-  let pace: PaceWaiter | null = null;
-  /** Paced duration cells: messages due before the deadline (sent or not: the producer may fall behind). */
-  let dueByDeadline: number | null = null;
-  const failNow = (err: unknown) => fail(generation, err instanceof Error ? err : new Error(String(err)));
-  try {
-    await phase(window.warmupMessages, null, true, null);
-    await driver.finish(queue);
-    control.ready();
-    await control.go;
-    const elu0 = performance.eventLoopUtilization();
-    firstSendNs = nowNs();
-    const pacer = cell.rate ? new Pacer(firstSendNs, cell.rate) : null;
-    const untilNs = window.durationSeconds ? firstSendNs + window.durationSeconds * 1e9 : null;
-    pace = pacer ? new PaceWaiter(pacer) : null;
-    i = 0;
-    for (;;) {
-      try {
-        await phase(window.messages, untilNs, false, pacer);
-        if (!failure) {
-          sendEndNs = nowNs();
-          await driver.finish(queue);
-          if (!driver.answered) sendEndNs = nowNs();
-        }
-      } catch (err) {
-        failNow(err);
-      }
-      // `after: continue`: a new connection, and on from the next sequence number (a paced producer
-      // keeps its schedule, so latency after the outage is counted from the intended send times).
-      if (!failure || control.stopped() || !control.reconnect) break;
-      const next = await control.reconnect(current);
-      if (!next) break;
-      current = next;
-      try {
-        ch = await attach(next);
-        reconnects++;
-        resumedAtNs = nowNs();
-      } catch (err) {
-        failNow(err);
-      }
-    }
-    busy = busyExcept(performance.eventLoopUtilization(elu0), pace?.blockedMs ?? 0);
-    if (pacer && untilNs !== null) dueByDeadline = pacer.dueBefore(untilNs);
-  } catch (err) {
-    failNow(err);
+  private report(): ProducerReport {
+    const error = this.gen.failure;
+    return {
+      role: 'producer',
+      index: this.id,
+      sent: this.sent,
+      confirmed: this.confirmed,
+      nacked: this.nacked,
+      unknown: this.unknown,
+      confirmedBits: this.confirmedBits.toTransfer(),
+      unknownBits: this.unknownBits.toTransfer(),
+      reconnects: this.reconnects,
+      resumedAtNs: this.resumedAtNs,
+      lastError: this.lastError ? this.lastError.message : null,
+      publishHistogram: null, // filled in by the worker (worker.ts), on the first report of its producers
+      firstSendNs: this.firstSendNs,
+      sendEndNs: this.sendEndNs,
+      lastConfirmNs: this.lastConfirmNs,
+      busy: this.busy,
+      dueByDeadline: this.dueByDeadline,
+      error: error ? error.message : null,
+    };
   }
-  pace?.close();
-  if (!sendEndNs) sendEndNs = nowNs();
-  if (!failure) await ch.close().catch(() => undefined);
-  const error = (failure ?? null) as Error | null; // assigned in callbacks, which TypeScript's narrowing cannot see
-  return {
-    role: 'producer',
-    index: id,
-    sent,
-    confirmed,
-    nacked,
-    unknown,
-    confirmedBits: confirmedBits.toTransfer(),
-    unknownBits: unknownBits.toTransfer(),
-    reconnects,
-    resumedAtNs,
-    lastError: lastError ? (lastError as Error).message : null,
-    publishHistogram: null, // filled in by the worker (worker.ts), on the first report of its producers
-    firstSendNs,
-    sendEndNs,
-    lastConfirmNs,
-    busy,
-    dueByDeadline,
-    error: error ? error.message : null,
-  };
 }

@@ -7,76 +7,70 @@ import type { ConfirmTracker } from '../measure/confirm-tracker.js';
 import { nowNs } from '../measure/clock.js';
 import type { PublishMode } from '../scenario/types.js';
 
+/**
+ * A producer's channel in its publish mode. One per channel: a reconnect opens a new one, so the
+ * driver never reaches a channel other than the one it was opened with.
+ */
 export interface ModeDriver {
+  /** The channel, opened in the mode's state (confirm.select, tx.select, or plain). */
+  readonly channel: AmqpChannel;
   /** Whether the tracker is fed by publisher confirms or tx.commit-ok (false only for `none`). */
   readonly answered: boolean;
-  /** Open the producer's channel in the mode's state (confirm.select, tx.select, or plain). */
-  open(connection: AmqpConnection, confirms: ConfirmListener): Promise<AmqpChannel>;
   /**
    * Called after each publish with the number published so far in this phase. Returns a promise
    * to await before publishing again, or null to continue without yielding (the fast path).
    */
   afterPublish(published: number): Promise<void> | null;
   /** After the last publish: resolves once the broker has answered everything sent. */
-  finish(queue: string): Promise<void>;
+  finish(): Promise<void>;
 }
 
-export function modeDriver(mode: PublishMode, tracker: ConfirmTracker | null, channelRef: { ch?: AmqpChannel }): ModeDriver {
-  const confirmOpen = (connection: AmqpConnection, confirms: ConfirmListener) => connection.openChannel({ confirms });
-  const needTracker = (): ConfirmTracker => {
-    if (!tracker) throw new Error(`publish mode ${mode.kind} needs a confirm tracker`);
-    return tracker;
-  };
+/**
+ * Open a channel of `connection` in `mode`. `confirms` gets the broker's basic.ack / basic.nack on a
+ * confirm channel; `tracker` (null only for `none`) holds what is unanswered; `queue` is where
+ * `none` makes its closing round trip.
+ */
+export async function openModeDriver(
+  mode: PublishMode,
+  tracker: ConfirmTracker | null,
+  connection: AmqpConnection,
+  confirms: ConfirmListener,
+  queue: string,
+): Promise<ModeDriver> {
+  if (mode.kind === 'none') {
+    const channel = await connection.openChannel();
+    // No confirms: the window ends when a round trip after the last send returns (docs/architecture.md#figures-clocks-and-windows).
+    return { channel, answered: false, afterPublish: () => null, finish: () => channel.sync(queue) };
+  }
+  if (!tracker) throw new Error(`publish mode ${mode.kind} needs a confirm tracker`);
+  const t = tracker;
+  if (mode.kind === 'tx') {
+    const channel = await connection.openChannel();
+    await channel.txSelect();
+    const size = mode.size;
+    const commit = async () => {
+      await channel.txCommit();
+      t.settleAll(nowNs());
+    };
+    return {
+      channel,
+      answered: true,
+      afterPublish: (n) => (n % size === 0 ? commit() : null),
+      finish: () => (t.outstanding > 0 ? commit() : Promise.resolve()),
+    };
+  }
+  const channel = await connection.openChannel({ confirms });
+  const finish = () => t.waitAll();
   switch (mode.kind) {
-    case 'none':
-      return {
-        answered: false,
-        open: (connection) => connection.openChannel(),
-        afterPublish: () => null,
-        // No confirms: the window ends when a round trip after the last send returns (docs/architecture.md#figures-clocks-and-windows).
-        finish: (queue) => channelRef.ch!.sync(queue),
-      };
-    case 'single': {
-      const t = needTracker();
-      return { answered: true, open: confirmOpen, afterPublish: () => t.waitAll(), finish: () => t.waitAll() };
-    }
+    case 'single':
+      return { channel, answered: true, afterPublish: () => t.waitAll(), finish };
     case 'batch': {
-      const t = needTracker();
       const size = mode.size;
-      return {
-        answered: true,
-        open: confirmOpen,
-        afterPublish: (n) => (n % size === 0 ? t.waitAll() : null),
-        finish: () => t.waitAll(),
-      };
+      return { channel, answered: true, afterPublish: (n) => (n % size === 0 ? t.waitAll() : null), finish };
     }
     case 'async': {
-      const t = needTracker();
       const window = mode.window;
-      return {
-        answered: true,
-        open: confirmOpen,
-        afterPublish: () => (t.outstanding >= window ? t.waitBelow(window) : null),
-        finish: () => t.waitAll(),
-      };
-    }
-    case 'tx': {
-      const t = needTracker();
-      const size = mode.size;
-      const commit = async () => {
-        await channelRef.ch!.txCommit();
-        t.settleAll(nowNs());
-      };
-      return {
-        answered: true,
-        async open(connection) {
-          const ch = await connection.openChannel();
-          await ch.txSelect();
-          return ch;
-        },
-        afterPublish: (n) => (n % size === 0 ? commit() : null),
-        finish: () => (t.outstanding > 0 ? commit() : Promise.resolve()),
-      };
+      return { channel, answered: true, afterPublish: () => (t.outstanding >= window ? t.waitBelow(window) : null), finish };
     }
   }
 }
