@@ -8,7 +8,7 @@
 // length) that end inside the window, each as its count over its own length. The last, partial row
 // and the seconds of a drain after the window are left out.
 
-import type { TimelinePoint } from '../run/result.js';
+import type { TimelinePoint } from './timeline.js';
 import { rowRate } from './timeline.js';
 
 export type SteadyFigure = 'consumed' | 'confirmed' | 'sent';
