@@ -10,7 +10,7 @@ import { consumeLabel, parsePublishMode, publishLabel } from '../scenario/modes.
 import { withoutFault } from '../scenario/faults.js';
 import { DURABILITIES, type Cell } from '../scenario/types.js';
 import { axisColumns, cellLabel, comparePublishModes, compareCells, groupLabel, varyingAxes, type AxisColumns } from './cell-labels.js';
-import { CHART_BASE } from './charts.js';
+import { CHART_BASE } from './chart-base.js';
 import { durabilityOpacityEncoding, modeColorEncoding } from './palette.js';
 
 export const GUARANTEE_MEASURES = ['lost', 'unknown', 'duplicated', 'throughput'] as const;

@@ -11,7 +11,6 @@ import type { LatencySummary } from '../measure/histogram.js';
 import type { TimelinePoint } from '../measure/timeline.js';
 import type { RateSpread } from '../stats/spread.js';
 export type { IntegrityCounts, Bottleneck, ClientThread, CellCost, MetricsSourceKind, LatencySummary, TimelinePoint, RateSpread };
-import type { MaxRateSearch } from './max-rate.js';
 import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
 
 export interface CellRates {
@@ -178,6 +177,29 @@ export interface CellResult {
   behindSchedule?: BehindSchedule;
   /** --max-rate: the highest paced rate at which consumers kept up (run/max-rate.ts), on each repetition of the unpaced cell. */
   maxRate?: MaxRateSearch;
+}
+
+/** One probe of a --max-rate search (run/max-rate.ts). */
+export interface MaxRateProbe {
+  /** Target rate of the whole cell (all producers), msg/s. */
+  ratePerS: number;
+  held: boolean;
+  /** Why it did not hold; null when it held. */
+  reason: string | null;
+  e2eP99Us: number | null;
+  sentPerS: number | null;
+  consumedPerS: number | null;
+}
+
+/** Set on every repetition of the unpaced cell the search started from. */
+export interface MaxRateSearch {
+  /** The highest probed rate (all producers) that held, msg/s; null if none did. */
+  ratePerS: number | null;
+  /** The unpaced figures it started from (medians over the cell's repetitions). */
+  unpacedConsumedPerS: number;
+  unpacedSentPerS: number;
+  p99BoundMs: number;
+  probes: MaxRateProbe[];
 }
 
 /**
