@@ -2,6 +2,7 @@
 // otherwise, NDJSON events with --json; then a table of the figures and where the files are.
 
 import cliProgress from 'cli-progress';
+import { headlineOfRates } from '../measure/headline.js';
 import { channelsOf } from '../scenario/matrix.js';
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { RunEvent } from './run-scenario.js';
@@ -193,7 +194,7 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
           bar?.stop();
           bar = null;
           const r = e.result;
-          const headline = r.rates.consumedPerS ?? r.rates.confirmedPerS ?? r.rates.sentPerS;
+          const headline = headlineOfRates(r.rates).value;
           const f = r.fault;
           const counts = f
             ? `attempted ${f.attempted}, ok ${f.ok}, unknown ${f.unknown}, lost ${f.lost}, recovered ${f.recovered}, duplicated ${f.duplicated}`
@@ -231,10 +232,11 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
 
 /** The headline rate of some rates (consumed, else confirmed, else sent), with its name and window. */
 function headlineOf(rates: { sentPerS: number; confirmedPerS: number | null; consumedPerS: number | null }) {
-  if (rates.consumedPerS !== null) return { measure: 'consumed', value: rates.consumedPerS, window: 'consumeSeconds' } as const;
-  if (rates.confirmedPerS !== null) return { measure: 'confirmed', value: rates.confirmedPerS, window: 'confirmSeconds' } as const;
-  return { measure: 'sent', value: rates.sentPerS, window: 'sendSeconds' } as const;
+  const { figure, value } = headlineOfRates(rates);
+  return { measure: figure, value, window: HEADLINE_WINDOW[figure] };
 }
+
+const HEADLINE_WINDOW = { consumed: 'consumeSeconds', confirmed: 'confirmSeconds', sent: 'sendSeconds' } as const;
 
 /** "consumed 1,341/s before the fault (1.49 s); consumed 89/s over the whole 22.40 s with the outage and drain". */
 export function faultRateLine(r: CellResult): string {
