@@ -39,6 +39,7 @@ export interface ProducerTally {
   nacked: number;
   unknown: number;
   confirmedBits: TransferredBits;
+  /** Sequence numbers of messages with no answer (channel died with them outstanding). */
   unknownBits: TransferredBits;
 }
 
@@ -49,6 +50,7 @@ export interface ConsumerTally {
   duplicates: number;
   outOfOrder: number;
   redelivered: number;
+  /** Bodies that are not ackbench messages of this cell. */
   unexpected: number;
 }
 

@@ -36,38 +36,29 @@ function durabilityLegend(shown: readonly string[] | undefined) {
   return shown ? { legend: { values: DURABILITY_DOMAIN.filter((durability) => shown.includes(durability)) } } : {};
 }
 
-/** Bars: persistent solid, transient pale, so the pair reads "same mode, other durability". */
-export function durabilityOpacityEncoding(field: string, shown?: readonly string[]) {
+/** A durability encoding onto one visual channel: the scale maps transient, persistent to range. */
+function durabilityEncoding<Value>(field: string, shown: readonly string[] | undefined, range: readonly [Value, Value]) {
   return {
     ...durabilityLegend(shown),
     field,
     type: 'nominal' as const,
     title: 'durability',
     sort: DURABILITY_DOMAIN,
-    scale: { domain: DURABILITY_DOMAIN, range: [0.45, 1] },
+    scale: { domain: DURABILITY_DOMAIN, range: [...range] },
   };
+}
+
+/** Bars: persistent solid, transient pale, so the pair reads "same mode, other durability". */
+export function durabilityOpacityEncoding(field: string, shown?: readonly string[]) {
+  return durabilityEncoding(field, shown, [0.45, 1]);
 }
 
 /** Lines: transient dashed, persistent solid. */
 export function durabilityDashEncoding(field: string, shown?: readonly string[]) {
-  return {
-    ...durabilityLegend(shown),
-    field,
-    type: 'nominal' as const,
-    title: 'durability',
-    sort: DURABILITY_DOMAIN,
-    scale: { domain: DURABILITY_DOMAIN, range: [[5, 3], [1, 0]] },
-  };
+  return durabilityEncoding(field, shown, [[5, 3], [1, 0]]);
 }
 
 /** Points: transient triangle, persistent circle. */
 export function durabilityShapeEncoding(field: string, shown?: readonly string[]) {
-  return {
-    ...durabilityLegend(shown),
-    field,
-    type: 'nominal' as const,
-    title: 'durability',
-    sort: DURABILITY_DOMAIN,
-    scale: { domain: DURABILITY_DOMAIN, range: ['triangle-up', 'circle'] },
-  };
+  return durabilityEncoding(field, shown, ['triangle-up', 'circle']);
 }
