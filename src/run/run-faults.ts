@@ -16,7 +16,7 @@ import { maskCredentials } from '../broker/url.js';
 import { faultApplies, faultCell } from '../scenario/faults.js';
 import type { Cell, Scenario, ScenarioFault } from '../scenario/types.js';
 import { aggregate } from '../stats/aggregate.js';
-import { runCellRepetition, type Progress } from './cell-runner.js';
+import { runCellRepetition } from './cell-runner.js';
 import { runFaultCell } from './fault-runner.js';
 import { faultVerdicts } from './guarantees.js';
 import type { Environment, RunFile } from './result.js';
@@ -138,14 +138,13 @@ async function runPlan(context: FaultRunContext, run: RunFile, plan: ReturnType<
       if (options.signal?.aborted) return total;
       index++;
       emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
-      const onProgress = (p: Progress) => emit({ type: 'progress', cell: cell.id, repetition, ...p });
       const result = fault
         ? await runFaultCell(
             cell,
             { kind: fault.kind, atMessages: fault.atMessages, atSeconds: fault.atSeconds, after: fault.after },
-            { node: broker.node, target: broker.target, metricsNodes: broker.members, runId, window: scenario.window, repetition, signal: options.signal, onProgress },
+            { node: broker.node, target: broker.target, metricsNodes: broker.members, runId, window: scenario.window, repetition, signal: options.signal, onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }) },
           )
-        : await runCellRepetition(cell, repetition, { url: broker.node.url, runId, window: scenario.window, signal: options.signal, metrics, onProgress });
+        : await runCellRepetition(cell, repetition, { url: broker.node.url, runId, window: scenario.window, signal: options.signal, metrics, onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }) });
       if (options.signal?.aborted) return total;
       run.cells.push(result);
       run.aggregates = aggregate(run.cells);
