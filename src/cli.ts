@@ -11,6 +11,7 @@ import { writeErrorDetail } from './last-resort.js';
 import { DEFAULT_URL, maskCredentials, resolveBrokerUrl } from './broker/url.js';
 import { loadScenario, scenarioOfRun, type ScenarioOverrides } from './scenario/load.js';
 import { refuseFaultsInRun } from './scenario/faults.js';
+import { publishModesHelp } from './scenario/publish-traits.js';
 import type { Scenario } from './scenario/types.js';
 import { runScenario } from './run/run-scenario.js';
 import { createConsoleView, type ConsoleView } from './run/console-view.js';
@@ -240,7 +241,7 @@ function addScenarioOptions(command: Command, help: { consumers: string; repetit
     .option('--out <dir>', 'output directory (default results/<run-id>)')
     .option('--client <list>', 'client axis: amqplib, rabbitmq-client')
     .option('--durability <list>', 'durability axis: transient, persistent')
-    .option('--publish <list>', 'publish axis: none, single, batch:N, async:W, tx:N')
+    .option('--publish <list>', `publish axis: ${publishModesHelp()}`)
     .option('--consume <list>', 'consume axis: manual[:PREFETCH[:MULTIACK]], auto[:PREFETCH]')
     .option('--queue <list>', 'queue axis: classic, quorum, stream')
     .option('--size <list>', 'message sizes in bytes')

@@ -1,12 +1,16 @@
 // Where the broker of a run comes from: a URL as given, a private local node started from the
 // installed rabbitmq-server, a docker container started for the run (docker-node.ts), or (auto)
-// the first of these that is available, with a clear error when none is.
+// the first of these that is available, with a clear error when none is. And for `ackbench faults`,
+// which kills its broker: only one ackbench started (an OwnedBroker), a node, a cluster of three or a
+// container, never a URL it was given.
 
 import { amqplibAdapter } from '../clients/amqplib.js';
 import { BrokerError } from '../errors.js';
-import { dockerAnswers, startDockerNode } from './docker-node.js';
+import type { FaultBroker } from '../run/result.js';
+import { dockerAnswers, startDockerNode, type DockerNode } from './docker-node.js';
 import type { FaultNode } from './fault-node.js';
-import { findRabbitmqScripts, startLocalNode, type LocalNodeOptions } from './local-node.js';
+import { startLocalCluster } from './local-cluster.js';
+import { findRabbitmqScripts, startLocalNode, type LocalNode, type LocalNodeOptions } from './local-node.js';
 import { DEFAULT_URL, maskCredentials } from './url.js';
 
 export const BROKER_KINDS = ['url', 'local', 'docker', 'auto'] as const;
@@ -128,4 +132,82 @@ export async function provisionBroker(kind: BrokerKind, url?: string, options?: 
       }
     }
   }
+}
+
+/** A broker ackbench started itself, so a fault run may kill it. */
+export interface OwnedBroker {
+  /** Clients connect here. */
+  node: FaultNode;
+  /** kill9 / restart hit this node. */
+  target: FaultNode;
+  /** Every node, for the broker-side cost figures: a cluster's three, else the one. */
+  members: FaultNode[];
+  /** What run.json says about it (faultBroker). */
+  description: FaultBroker;
+  /** Stops and removes what was started here; nothing for a node started before (ownedNode). */
+  release(): Promise<void>;
+}
+
+/** A private node or a cluster of them: their names and ports for run.json. */
+function describeLocal(nodes: readonly LocalNode[], target: LocalNode): FaultBroker {
+  return {
+    kind: nodes.length > 1 ? 'cluster' : 'local',
+    nodes: nodes.map((n) => ({ name: n.nodeName, amqpPort: n.amqpPort, distPort: n.distPort })),
+    target: target.nodeName,
+  };
+}
+
+function describeDocker(node: DockerNode): FaultBroker {
+  return {
+    kind: 'docker',
+    nodes: [{ name: node.nodeName, amqpPort: node.amqpPort, distPort: null }],
+    target: node.nodeName,
+    container: { name: node.container, image: node.image },
+  };
+}
+
+/** One private node as an OwnedBroker; by default released by whoever started it, not here. */
+export function ownedNode(node: LocalNode, release: () => Promise<void> = async () => undefined): OwnedBroker {
+  return { node, target: node, members: [node], description: describeLocal([node], node), release };
+}
+
+const NO_ENGINE_FOR_FAULTS = '--broker docker: no docker engine answers `docker info` here; start one, or use --broker local (rabbitmq-server installed)';
+
+/**
+ * What a fault run starts for --broker KIND: local a private node (a cluster with nodes: 3), docker a
+ * container (BrokerError, exit 3, when no engine answers), auto run's order without its first step (a
+ * fault run never uses a broker it did not start; always local for nodes: 3). Checked before any
+ * file of the run is written. (url never gets here: the fault run takes it only for a node it
+ * started, run/run-faults.ts checkFaultBroker.)
+ */
+export async function ownedBrokerKind(kind: BrokerKind, nodes: number): Promise<'local' | 'docker'> {
+  if (kind === 'docker') {
+    if (!(await dockerAnswers())) throw new BrokerError(NO_ENGINE_FOR_FAULTS);
+    return 'docker';
+  }
+  if (kind !== 'auto' || nodes > 1) return 'local';
+  const choice = await chooseAutoBroker({ ...AUTO_PROBES, urlAnswers: async () => false });
+  if (choice === 'local' || choice === 'docker') return choice;
+  throw new BrokerError(
+    '--broker auto: rabbitmq-server is not installed and no docker engine answers `docker info`; install rabbitmq-server (Debian/Ubuntu: apt-get install rabbitmq-server) or start a docker engine',
+  );
+}
+
+/**
+ * Starts what ownedBrokerKind chose: a container, a private node, or with nodes: 3 a private cluster
+ * whose clients connect to node 1 while node-level faults hit node 2, where each queue is declared
+ * (so its leader is there).
+ */
+export async function provisionOwnedBroker(kind: 'local' | 'docker', nodes: number): Promise<OwnedBroker> {
+  if (kind === 'docker') {
+    const node = await startDockerNode();
+    return { node, target: node, members: [node], description: describeDocker(node), release: () => node.destroy() };
+  }
+  if (nodes === 3) {
+    const cluster = await startLocalCluster({ size: 3 });
+    const [node, target] = cluster.nodes;
+    return { node, target, members: [...cluster.nodes], description: describeLocal(cluster.nodes, target), release: () => cluster.destroy() };
+  }
+  const node = await startLocalNode();
+  return ownedNode(node, () => node.destroy());
 }

@@ -1,6 +1,12 @@
 // A growable bitset of sequence numbers: one bit per message, in fixed-size chunks allocated on first
 // use, so memory grows by 1 bit per message and never by a map entry (docs/architecture.md#the-life-of-one-message).
 
+/** A bitset as it crosses a worker boundary (postMessage): chunk index -> words, absent chunks omitted. */
+export interface TransferredBits {
+  index: number[];
+  words: Uint32Array[];
+}
+
 const CHUNK_BITS = 1 << 16; // 8 KiB a chunk
 const CHUNK_WORDS = CHUNK_BITS >>> 5;
 
@@ -66,7 +72,7 @@ export class SeqBitset {
   }
 
   /** A transferable form: chunk index -> words (absent chunks omitted). */
-  toTransfer(): { index: number[]; words: Uint32Array[] } {
+  toTransfer(): TransferredBits {
     const index: number[] = [];
     const words: Uint32Array[] = [];
     this.chunks.forEach((chunk, c) => {
@@ -78,7 +84,7 @@ export class SeqBitset {
     return { index, words };
   }
 
-  static fromTransfer(t: { index: number[]; words: Uint32Array[] }): SeqBitset {
+  static fromTransfer(t: TransferredBits): SeqBitset {
     const s = new SeqBitset();
     t.index.forEach((c, k) => (s.chunks[c] = t.words[k]));
     return s;

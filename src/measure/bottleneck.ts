@@ -14,7 +14,21 @@
 //    thread's: its per-message work is the largest part of each round trip.
 // 6. unclear: none of these; the evidence gives every share.
 
-import type { Bottleneck, ClientThread } from '../run/result.js';
+/** The resource that limited a repetition (measure/bottleneck.ts), with the figures that say so. */
+export interface Bottleneck {
+  verdict: 'client' | 'broker-cpu' | 'disk-sync' | 'paced' | 'unclear';
+  evidence: string;
+}
+
+/** One client worker thread over the window (measure/thread-cpu.ts). */
+export interface ClientThread {
+  role: 'producer' | 'consumer';
+  index: number;
+  /** Time on a CPU, percent of the thread's window. */
+  cpuPct: number;
+  /** On a CPU or waiting in a run queue for one, percent of the window. */
+  busyPct: number;
+}
 
 /** A worker thread busy this share of its window or more was the limit. */
 export const CLIENT_BOUND_SHARE = 0.9;

@@ -1,9 +1,39 @@
 // A repetition's cost per message (CellCost) and its bottleneck verdict, from what the cost sampler
 // (broker/cost-sampler.ts) read of the broker and what the client measured of itself. Pure.
 
-import type { Bottleneck, CellCost, ClientThread, MetricsSourceKind } from '../run/result.js';
-import { bottleneckOf } from './bottleneck.js';
+import { bottleneckOf, type Bottleneck, type ClientThread } from './bottleneck.js';
 import { busyShare, cpuShare, type ThreadLoad } from './thread-cpu.js';
+
+/** Where a cell's broker-side figures came from (broker/cost-sampler.ts). */
+export type MetricsSourceKind = 'local' | 'prometheus' | 'none';
+
+/**
+ * What one repetition cost per message, client and broker side, over the measured window (README:
+ * Cost per message). Per message = per measured message sent. A figure no source could give is null, and
+ * `note` says why; never a zero that was not measured.
+ */
+export interface CellCost {
+  /** Client process CPU (every thread: workers and main) over the window, µs per message. */
+  clientCpuUsPerMsg: number | null;
+  /** Broker CPU over the window: local, user + system time of its VM; prometheus, user time only. */
+  brokerCpuMs: number | null;
+  brokerCpuUsPerMsg: number | null;
+  /** Broker fsyncs (file handle cache syncs, plus quorum WAL batches where local) per 1000 messages. */
+  fsyncsPer1k: number | null;
+  /** Bytes the broker wrote to its message files (file handle cache io_write) per message. */
+  diskBytesPerMsg: number | null;
+  /** The broker's peak resident memory over the window, MiB. */
+  brokerRssPeakMib: number | null;
+  metricsSource: MetricsSourceKind;
+  /** How fine the broker's counters are: /proc CPU ticks (local), collect_statistics_interval (prometheus). */
+  resolutionMs: number | null;
+  /** What the figures cover and how they were read, or why some are missing. */
+  note: string | null;
+  /** Time the broker spent in those fsyncs (its own io_sync time, else fsyncs x a measured fsync latency), ms. */
+  fsyncTimeMs?: number | null;
+  /** Cores the broker could use over the window (on a shared host: its cores less the client's CPU). */
+  brokerCores?: number | null;
+}
 
 /** What a cost sampler measured of the broker over one window, before it is put per message. */
 export interface BrokerWindow {

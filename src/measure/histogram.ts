@@ -2,7 +2,18 @@
 // merged from its encoded form across workers and repetitions; never averaged.
 
 import hdr from 'hdr-histogram-js';
-import type { LatencySummary } from '../run/result.js';
+
+/** Percentiles of one histogram, in microseconds; count is the number of recorded values. */
+export interface LatencySummary {
+  count: number;
+  minUs: number;
+  meanUs: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+}
 
 export type Histogram = hdr.Histogram;
 

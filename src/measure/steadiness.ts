@@ -8,10 +8,11 @@
 // length) that end inside the window, each as its count over its own length. The last, partial row
 // and the seconds of a drain after the window are left out.
 
-import type { TimelinePoint } from '../run/result.js';
+import type { TimelinePoint } from './timeline.js';
+import { headlineOf, type HeadlineFigure } from './headline.js';
 import { rowRate } from './timeline.js';
 
-export type SteadyFigure = 'consumed' | 'confirmed' | 'sent';
+export type SteadyFigure = HeadlineFigure;
 
 /** Fewer whole seconds than this and steadiness is not judged (steady: null). */
 export const STEADY_MIN_SECONDS = 4;
@@ -48,9 +49,8 @@ export interface SteadyWindow {
 
 /** The headline figure of a window and its length: consumed, else confirmed, else sent. */
 export function headlineWindow(window: SteadyWindow): { figure: SteadyFigure; seconds: number } {
-  if (window.consumeSeconds !== null) return { figure: 'consumed', seconds: window.consumeSeconds };
-  if (window.confirmSeconds !== null) return { figure: 'confirmed', seconds: window.confirmSeconds };
-  return { figure: 'sent', seconds: window.sendSeconds };
+  const { figure, value } = headlineOf({ consumed: window.consumeSeconds, confirmed: window.confirmSeconds, sent: window.sendSeconds });
+  return { figure, seconds: value };
 }
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;

@@ -4,8 +4,20 @@
 // (from the last tick to the end of the window) is usually a fraction of a second, whose count read
 // as a rate per second would show a false dip at the end of every timeline.
 
-import type { TimelinePoint } from '../run/result.js';
 import { nowNs } from './clock.js';
+
+/** One second of the measured window: counts that happened during it, over all workers. */
+export interface TimelinePoint {
+  second: number;
+  sent: number;
+  confirmed: number;
+  consumed: number;
+  /**
+   * The row's true length in seconds (monotonic clock): about 1, and for the last row the fraction
+   * of a second after the last whole one. Absent in runs written before it was kept (read as 1).
+   */
+  seconds?: number;
+}
 
 export interface RunningTotals {
   sent: number;

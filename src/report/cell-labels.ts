@@ -1,8 +1,10 @@
-// How a cell is named and ordered in charts and tables: publish modes in the fixed PUBLISH_KINDS order,
-// and only the axes that actually vary in a run spelled out, so labels stay short.
+// How a cell is named and ordered in charts and tables: publish modes in the fixed PUBLISH_KINDS order
+// (scenario/publish-traits.ts), and only the axes that actually vary in a run spelled out, so labels
+// stay short.
 
 import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import { channelsOf } from '../scenario/matrix.js';
+import { publishParameter } from '../scenario/publish-traits.js';
 import { DURABILITIES, PUBLISH_KINDS, type Cell, type PublishMode } from '../scenario/types.js';
 
 /**
@@ -13,22 +15,9 @@ import { DURABILITIES, PUBLISH_KINDS, type Cell, type PublishMode } from '../sce
 export const GROUPING_AXES = ['fault', 'client', 'queue', 'consume', 'size', 'producers', 'channels', 'consumers', 'rate'] as const;
 export type GroupingAxis = (typeof GROUPING_AXES)[number];
 
-function publishParameter(mode: PublishMode): number {
-  switch (mode.kind) {
-    case 'none':
-    case 'single':
-      return 0;
-    case 'batch':
-    case 'tx':
-      return mode.size;
-    case 'async':
-      return mode.window;
-  }
-}
-
-/** Orders publish modes by kind (PUBLISH_KINDS), then by their size or window. */
+/** Orders publish modes by kind (PUBLISH_KINDS, the traits table's order), then by their size or window. */
 export function comparePublishModes(a: PublishMode, b: PublishMode): number {
-  return PUBLISH_KINDS.indexOf(a.kind) - PUBLISH_KINDS.indexOf(b.kind) || publishParameter(a) - publishParameter(b);
+  return PUBLISH_KINDS.indexOf(a.kind) - PUBLISH_KINDS.indexOf(b.kind) || (publishParameter(a) ?? 0) - (publishParameter(b) ?? 0);
 }
 
 /** The distinct publish labels of these cells, in chart order. */

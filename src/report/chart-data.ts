@@ -1,6 +1,7 @@
 // The rows each chart plots, derived from a run file. Pure: the same rows feed the Vega-Lite spec and
 // the CSV written beside the chart, so a reader can check any mark against its number.
 
+import { headlineOfRates } from '../measure/headline.js';
 import { decodeHistogram } from '../measure/histogram.js';
 import { rowEnd, rowRate } from '../measure/timeline.js';
 import { spread } from '../stats/spread.js';
@@ -66,13 +67,11 @@ export interface TimelineRow extends Pick<CellColumns, 'cell' | 'label' | 'publi
 
 /** The headline rate of an aggregate, and which rate it is (docs/architecture.md#figures-clocks-and-windows: consumed/s first). */
 export function headlineRate(aggregate: CellAggregate): { measure: ThroughputMeasure; spread: RateSpread } {
-  const { consumedPerS, confirmedPerS, sentPerS } = aggregate.rates;
   // Unconfirmed and unpaced, consumed/s measures a growing backlog; a searched max rate is the figure.
   const max = aggregate.maxRate?.ratePerS;
   if (aggregate.cell.publish.kind === 'none' && max) return { measure: 'max-rate', spread: { median: max, min: max, max, ci95Low: null, ci95High: null } };
-  if (consumedPerS) return { measure: 'consumed', spread: consumedPerS };
-  if (confirmedPerS) return { measure: 'confirmed', spread: confirmedPerS };
-  return { measure: 'sent', spread: sentPerS };
+  const { figure, value } = headlineOfRates(aggregate.rates);
+  return { measure: figure, spread: value };
 }
 
 /** A fault cell's headline rate before the fault, spread over its ok repetitions; null if none has one. */

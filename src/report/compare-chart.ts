@@ -4,7 +4,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Cell } from '../scenario/types.js';
 import { COMPARED_FIGURES, type RunComparison } from '../stats/compare.js';
-import { CHART_BASE } from './charts.js';
+import { CHART_BASE } from './chart-base.js';
 import { modeColorEncoding } from './palette.js';
 
 export interface ComparisonRow {

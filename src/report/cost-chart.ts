@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { CellCost, CellResult, RunFile } from '../run/result.js';
 import { median } from '../stats/spread.js';
 import { cellColumnsOf, sortedByCell, type CellColumns } from './chart-data.js';
-import { CHART_BASE, PANEL_WIDTH_ONE_COLUMN } from './charts.js';
+import { CHART_BASE, PANEL_WIDTH_ONE_COLUMN } from './chart-base.js';
 import { durabilityOpacityEncoding, modeColorEncoding } from './palette.js';
 
 export const COST_MEASURES = [

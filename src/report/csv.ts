@@ -4,11 +4,10 @@
 import { stringify } from 'csv-stringify/sync';
 import { join } from 'node:path';
 import { decodeHistogram, percentileDistribution } from '../measure/histogram.js';
-import { channelsOf } from '../scenario/matrix.js';
-import { consumeLabel, publishLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { verdictOf } from '../run/guarantees.js';
+import { axisColumns } from './cell-labels.js';
 import { repetitionFigures, type RepetitionFigures } from './repetition-figures.js';
 import { median } from '../stats/spread.js';
 import type { CellAggregate, CellResult, IntegrityCounts, LatencySummary, RateSpread, RunFile } from '../run/result.js';
@@ -61,20 +60,10 @@ type Row = Record<string, string | number | null>;
 
 const round = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
-function axisColumns(cell: Cell): Row {
-  return {
-    cell: cell.id,
-    client: cell.client,
-    durability: cell.durability,
-    publish: publishLabel(cell.publish),
-    consume: consumeLabel(cell.consume),
-    queue: cell.queue,
-    size: cell.size,
-    producers: cell.producers,
-    consumers: cell.consumers,
-    rate_per_s: cell.rate,
-    channels: channelsOf(cell),
-  };
+/** A cell's axes (cell-labels.ts axisColumns, which the chart CSVs use) under summary.csv's own names. */
+function summaryAxisColumns(cell: Cell): Row {
+  const { size_bytes, rate_msg_per_s, channels_per_connection, ...same } = axisColumns(cell);
+  return { ...same, size: size_bytes, rate_per_s: rate_msg_per_s, channels: channels_per_connection };
 }
 
 function countColumns(c: IntegrityCounts): Row {
@@ -139,7 +128,7 @@ function beforeFaultColumns(b: RepetitionFigures['beforeFault']): Row {
 export function repetitionRow(r: CellResult): Row {
   const f = repetitionFigures(r);
   return {
-    ...axisColumns(r.cell),
+    ...summaryAxisColumns(r.cell),
     repetition: r.repetition,
     status: r.status,
     reason: r.reason ?? null,
@@ -201,7 +190,7 @@ function costAggregateColumns(results: readonly CellResult[]): Row {
 /** The aggregate row of a cell: repetition `all`, rates as median with min, max and 95% CI; cost figures as medians. */
 export function aggregateRow(a: CellAggregate, results: readonly CellResult[] = []): Row {
   return {
-    ...axisColumns(a.cell),
+    ...summaryAxisColumns(a.cell),
     repetition: 'all',
     status: a.failed ? `ok (${a.failed} failed)` : 'ok',
     fault: a.cell.fault ?? null,

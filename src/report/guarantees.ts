@@ -5,12 +5,13 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellResult, FaultOutcome, RunFile } from '../run/result.js';
+import { headlineOfRates } from '../measure/headline.js';
 import { promisesNoLoss, verdictOf, type Verdict } from '../run/guarantees.js';
 import { consumeLabel, parsePublishMode, publishLabel } from '../scenario/modes.js';
 import { withoutFault } from '../scenario/faults.js';
 import { DURABILITIES, type Cell } from '../scenario/types.js';
 import { axisColumns, cellLabel, comparePublishModes, compareCells, groupLabel, varyingAxes, type AxisColumns } from './cell-labels.js';
-import { CHART_BASE } from './charts.js';
+import { CHART_BASE } from './chart-base.js';
 import { durabilityOpacityEncoding, modeColorEncoding } from './palette.js';
 
 export const GUARANTEE_MEASURES = ['lost', 'unknown', 'duplicated', 'throughput'] as const;
@@ -47,11 +48,10 @@ export function faultResults(run: RunFile): FaultResult[] {
   return run.cells.filter((r): r is FaultResult => r.fault !== undefined);
 }
 
-/** consumed/s, else confirmed/s, else sent/s (the headline rate, docs/architecture.md#figures-clocks-and-windows), of a plain result or of a fault's before-fault window. */
+/** The headline rate (measure/headline.ts) of a plain result or of a fault's before-fault window. */
 function headline(rates: { consumedPerS: number | null; confirmedPerS: number | null; sentPerS: number }): { measure: GuaranteeRow['throughput_measure']; value: number } {
-  if (rates.consumedPerS) return { measure: 'consumed', value: rates.consumedPerS };
-  if (rates.confirmedPerS) return { measure: 'confirmed', value: rates.confirmedPerS };
-  return { measure: 'sent', value: rates.sentPerS };
+  const { figure, value } = headlineOfRates(rates);
+  return { measure: figure, value };
 }
 
 /** The throughput a fault cell's modes cost: the baseline result of the same cell (median), else before the fault. */

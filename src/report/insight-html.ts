@@ -2,6 +2,7 @@
 // table, and the details of each fault cell that the guarantees matrix links to. Pure: data in,
 // SafeHtml out; every value from run.json goes through the escaping `html` template.
 
+import { headlineOfRates } from '../measure/headline.js';
 import type { CellResult, FaultOutcome, RunFile } from '../run/result.js';
 import { publishLabel } from '../scenario/modes.js';
 import { PUBLISH_KINDS, type PublishKind } from '../scenario/types.js';
@@ -157,7 +158,7 @@ function faultFacts(result: CellResult & { fault: FaultOutcome }): Array<[string
   if (f.consumersKilled !== undefined) facts.push(['consumers killed', formatWhole(f.consumersKilled)]);
   if (f.queueUnavailableSeconds != null) facts.push(['queue unavailable', seconds(f.queueUnavailableSeconds)]);
   if (f.beforeFault) {
-    const rate = f.beforeFault.consumedPerS ?? f.beforeFault.confirmedPerS ?? f.beforeFault.sentPerS;
+    const rate = headlineOfRates(f.beforeFault).value;
     facts.push(['before the fault', `${formatWhole(rate)} msg/s over ${seconds(f.beforeFault.seconds)}`]);
   }
   facts.push(['drained after recovery', `${formatWhole(f.drained)} messages`]);

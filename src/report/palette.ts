@@ -1,17 +1,12 @@
-// The visual vocabulary shared by every chart: one colour per publish mode kind, one shape / dash /
-// opacity per durability. Fixed domains and ranges, so a mode looks the same in every chart of every
+// The visual vocabulary shared by every chart: one colour per publish mode kind (its trait,
+// scenario/publish-traits.ts), one shape / dash / opacity per durability. Fixed domains and ranges, so a mode looks the same in every chart of every
 // run, whichever modes the run happens to contain.
 
+import { PUBLISH_TRAITS } from '../scenario/publish-traits.js';
 import { DURABILITIES, PUBLISH_KINDS, type PublishKind } from '../scenario/types.js';
 
-/** Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. */
-export const MODE_COLORS: Readonly<Record<PublishKind, string>> = {
-  none: '#0072B2',
-  single: '#D55E00',
-  batch: '#009E73',
-  async: '#E69F00',
-  tx: '#CC79A7',
-};
+/** Each kind's colour (Okabe-Ito: distinguishable with the common colour-vision deficiencies). */
+export const MODE_COLORS = Object.fromEntries(PUBLISH_TRAITS.map((traits) => [traits.kind, traits.color])) as Readonly<Record<PublishKind, string>>;
 
 /** The colour scale every chart uses for the publish mode kind. */
 export const MODE_COLOR_SCALE = {
@@ -41,38 +36,29 @@ function durabilityLegend(shown: readonly string[] | undefined) {
   return shown ? { legend: { values: DURABILITY_DOMAIN.filter((durability) => shown.includes(durability)) } } : {};
 }
 
-/** Bars: persistent solid, transient pale, so the pair reads "same mode, other durability". */
-export function durabilityOpacityEncoding(field: string, shown?: readonly string[]) {
+/** A durability encoding onto one visual channel: the scale maps transient, persistent to range. */
+function durabilityEncoding<Value>(field: string, shown: readonly string[] | undefined, range: readonly [Value, Value]) {
   return {
     ...durabilityLegend(shown),
     field,
     type: 'nominal' as const,
     title: 'durability',
     sort: DURABILITY_DOMAIN,
-    scale: { domain: DURABILITY_DOMAIN, range: [0.45, 1] },
+    scale: { domain: DURABILITY_DOMAIN, range: [...range] },
   };
+}
+
+/** Bars: persistent solid, transient pale, so the pair reads "same mode, other durability". */
+export function durabilityOpacityEncoding(field: string, shown?: readonly string[]) {
+  return durabilityEncoding(field, shown, [0.45, 1]);
 }
 
 /** Lines: transient dashed, persistent solid. */
 export function durabilityDashEncoding(field: string, shown?: readonly string[]) {
-  return {
-    ...durabilityLegend(shown),
-    field,
-    type: 'nominal' as const,
-    title: 'durability',
-    sort: DURABILITY_DOMAIN,
-    scale: { domain: DURABILITY_DOMAIN, range: [[5, 3], [1, 0]] },
-  };
+  return durabilityEncoding(field, shown, [[5, 3], [1, 0]]);
 }
 
 /** Points: transient triangle, persistent circle. */
 export function durabilityShapeEncoding(field: string, shown?: readonly string[]) {
-  return {
-    ...durabilityLegend(shown),
-    field,
-    type: 'nominal' as const,
-    title: 'durability',
-    sort: DURABILITY_DOMAIN,
-    scale: { domain: DURABILITY_DOMAIN, range: ['triangle-up', 'circle'] },
-  };
+  return durabilityEncoding(field, shown, ['triangle-up', 'circle']);
 }

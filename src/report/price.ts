@@ -12,7 +12,7 @@ import { DURABILITIES, type Cell } from '../scenario/types.js';
 import { median } from '../stats/spread.js';
 import { compareCells, groupLabel } from './cell-labels.js';
 import { chartableAggregates, headlineRate, runVaryingAxes, type ThroughputMeasure } from './chart-data.js';
-import { CHART_BASE, groupFacet } from './charts.js';
+import { CHART_BASE, groupFacet } from './chart-base.js';
 import { durabilityOpacityEncoding, modeColorEncoding } from './palette.js';
 
 /** Broker-side figures a repetition may carry (older runs have neither): what it cost per message, and which side limited it. */

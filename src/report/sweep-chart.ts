@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { CellAggregate, RunFile } from '../run/result.js';
 import { axisColumns, cellLabel, compareCells, type AxisColumns } from './cell-labels.js';
 import { chartableAggregates, headlineRate, runVaryingAxes, type ThroughputMeasure } from './chart-data.js';
-import { CHART_BASE, logAxis, RATE_AXIS_LABELS, throughputTitle } from './charts.js';
+import { CHART_BASE, logAxis, RATE_AXIS_LABELS, throughputTitle } from './chart-base.js';
 import { durabilityDashEncoding, durabilityShapeEncoding, modeColorEncoding } from './palette.js';
 import { familyId, sweptFamilies } from './run-kind.js';
 

@@ -5,7 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RunFile } from '../run/result.js';
 import { cellLabel, compareCells, groupLabel, varyingAxes } from './cell-labels.js';
 import { chartableAggregates, headlineRate, type ThroughputMeasure } from './chart-data.js';
-import { CHART_BASE, groupFacet, logAxis, PANEL_WIDTH_ONE_COLUMN, throughputTitle } from './charts.js';
+import { CHART_BASE, groupFacet, logAxis, PANEL_WIDTH_ONE_COLUMN, throughputTitle } from './chart-base.js';
 import { durabilityDashEncoding, modeColorEncoding } from './palette.js';
 
 export interface TrendRow {

@@ -2,6 +2,7 @@
 // otherwise, NDJSON events with --json; then a table of the figures and where the files are.
 
 import cliProgress from 'cli-progress';
+import { headlineOfRates } from '../measure/headline.js';
 import { channelsOf } from '../scenario/matrix.js';
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { RunEvent } from './run-scenario.js';
@@ -145,24 +146,47 @@ export function tableNotes(run: RunFile): string[] {
   return notes;
 }
 
+/** --json: every event as a line of NDJSON on stdout. */
+function jsonConsoleView(): ConsoleView {
+  let lastProgress = 0;
+  return {
+    event(e) {
+      if (e.type === 'progress') {
+        // One progress line a second is plenty for a consumer of the stream.
+        const now = Date.now();
+        if (now - lastProgress < 1000) return;
+        lastProgress = now;
+      }
+      process.stdout.write(`${JSON.stringify(e)}\n`);
+    },
+    note: (line) => process.stdout.write(`${JSON.stringify({ type: 'note', message: line })}\n`),
+    finish: () => undefined,
+  };
+}
+
+/** The line a finished repetition gets: its rate and counts, or why it did not run. */
+function cellResultLine(e: Extract<RunEvent, { type: 'cell-result' }>): string {
+  const r = e.result;
+  const headline = headlineOfRates(r.rates).value;
+  const f = r.fault;
+  const counts = f
+    ? `attempted ${f.attempted}, ok ${f.ok}, unknown ${f.unknown}, lost ${f.lost}, recovered ${f.recovered}, duplicated ${f.duplicated}`
+    : `lost ${r.counts.lost}`;
+  // A fault cell's rate is named with its window: before the fault, or the whole one with the outage.
+  const rate = f ? faultRateLine(r) : `${fmt(headline)} msg/s`;
+  const detail = r.status === 'ok' ? `${rate}, ${counts}` : `${r.status}: ${r.reason}`;
+  return `[${e.index}/${e.total}] ${r.cell.id} r${r.repetition}: ${detail}\n`;
+}
+
+function maxRateLine(e: Extract<RunEvent, { type: 'max-rate' }>): string {
+  const s = e.search;
+  const probes = s.probes.map((p) => `${fmt(p.ratePerS)} ${p.held ? 'held' : `not (${p.reason})`}`).join('; ');
+  return `max rate ${e.cell}: ${s.ratePerS === null ? 'none held' : `${fmt(s.ratePerS)} msg/s`} (e2e p99 <= ${s.p99BoundMs} ms, backlog bounded; unpaced consumed ${fmt(s.unpacedConsumedPerS)} msg/s); probes: ${probes}\n`;
+}
+
 export function createConsoleView(options: { json: boolean; stream?: NodeJS.WriteStream }): ConsoleView {
   const err = options.stream ?? process.stderr;
-  if (options.json) {
-    let lastProgress = 0;
-    return {
-      event(e) {
-        if (e.type === 'progress') {
-          // One progress line a second is plenty for a consumer of the stream.
-          const now = Date.now();
-          if (now - lastProgress < 1000) return;
-          lastProgress = now;
-        }
-        process.stdout.write(`${JSON.stringify(e)}\n`);
-      },
-      note: (line) => process.stdout.write(`${JSON.stringify({ type: 'note', message: line })}\n`),
-      finish: () => undefined,
-    };
-  }
+  if (options.json) return jsonConsoleView();
   const tty = Boolean(err.isTTY);
   let bar: cliProgress.SingleBar | null = null;
   return {
@@ -189,29 +213,16 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
             bar.update(done, { rate: e.elapsedSeconds > 0 ? Math.round(done / e.elapsedSeconds) : 0 });
           }
           break;
-        case 'cell-result': {
+        case 'cell-result':
           bar?.stop();
           bar = null;
-          const r = e.result;
-          const headline = r.rates.consumedPerS ?? r.rates.confirmedPerS ?? r.rates.sentPerS;
-          const f = r.fault;
-          const counts = f
-            ? `attempted ${f.attempted}, ok ${f.ok}, unknown ${f.unknown}, lost ${f.lost}, recovered ${f.recovered}, duplicated ${f.duplicated}`
-            : `lost ${r.counts.lost}`;
-          // A fault cell's rate is named with its window: before the fault, or the whole one with the outage.
-          const rate = f ? faultRateLine(r) : `${fmt(headline)} msg/s`;
-          const detail = r.status === 'ok' ? `${rate}, ${counts}` : `${r.status}: ${r.reason}`;
-          err.write(`[${e.index}/${e.total}] ${r.cell.id} r${r.repetition}: ${detail}\n`);
+          err.write(cellResultLine(e));
           break;
-        }
-        case 'max-rate': {
+        case 'max-rate':
           bar?.stop();
           bar = null;
-          const s = e.search;
-          const probes = s.probes.map((p) => `${fmt(p.ratePerS)} ${p.held ? 'held' : `not (${p.reason})`}`).join('; ');
-          err.write(`max rate ${e.cell}: ${s.ratePerS === null ? 'none held' : `${fmt(s.ratePerS)} msg/s`} (e2e p99 <= ${s.p99BoundMs} ms, backlog bounded; unpaced consumed ${fmt(s.unpacedConsumedPerS)} msg/s); probes: ${probes}\n`);
+          err.write(maxRateLine(e));
           break;
-        }
         case 'run-end':
           break;
       }
@@ -231,10 +242,11 @@ export function createConsoleView(options: { json: boolean; stream?: NodeJS.Writ
 
 /** The headline rate of some rates (consumed, else confirmed, else sent), with its name and window. */
 function headlineOf(rates: { sentPerS: number; confirmedPerS: number | null; consumedPerS: number | null }) {
-  if (rates.consumedPerS !== null) return { measure: 'consumed', value: rates.consumedPerS, window: 'consumeSeconds' } as const;
-  if (rates.confirmedPerS !== null) return { measure: 'confirmed', value: rates.confirmedPerS, window: 'confirmSeconds' } as const;
-  return { measure: 'sent', value: rates.sentPerS, window: 'sendSeconds' } as const;
+  const { figure, value } = headlineOfRates(rates);
+  return { measure: figure, value, window: HEADLINE_WINDOW[figure] };
 }
+
+const HEADLINE_WINDOW = { consumed: 'consumeSeconds', confirmed: 'confirmSeconds', sent: 'sendSeconds' } as const;
 
 /** "consumed 1,341/s before the fault (1.49 s); consumed 89/s over the whole 22.40 s with the outage and drain". */
 export function faultRateLine(r: CellResult): string {

@@ -14,34 +14,15 @@
 // pace can beat), then bisection between the highest rate held and the lowest one not held (0 and the
 // unpaced sent rate to begin with), MAX_RATE_PROBES probes in all. Pure: the caller runs the probes.
 
-import type { CellResult } from './result.js';
+import type { CellResult, MaxRateProbe, MaxRateSearch } from './result.js';
+
+// The search's result is part of the run file's shape, declared there (run/result.ts).
+export type { MaxRateProbe, MaxRateSearch };
 
 export const DEFAULT_P99_BOUND_MS = 500;
 export const MAX_RATE_PROBES = 6;
 export const PACE_KEPT = 0.95;
 export const BACKLOG_GROWTH = 0.02;
-
-export interface MaxRateProbe {
-  /** Target rate of the whole cell (all producers), msg/s. */
-  ratePerS: number;
-  held: boolean;
-  /** Why it did not hold; null when it held. */
-  reason: string | null;
-  e2eP99Us: number | null;
-  sentPerS: number | null;
-  consumedPerS: number | null;
-}
-
-/** Set on every repetition of the unpaced cell the search started from. */
-export interface MaxRateSearch {
-  /** The highest probed rate (all producers) that held, msg/s; null if none did. */
-  ratePerS: number | null;
-  /** The unpaced figures it started from (medians over the cell's repetitions). */
-  unpacedConsumedPerS: number;
-  unpacedSentPerS: number;
-  p99BoundMs: number;
-  probes: MaxRateProbe[];
-}
 
 /** Whether a probe at `ratePerS` (all producers) held, and if not, the first reason why. */
 export function judgeProbe(r: CellResult, ratePerS: number, p99BoundMs: number): MaxRateProbe {

@@ -2,48 +2,16 @@
 // These shapes are the run.json format (docs/architecture.md#output-formats): extend, never rename.
 
 import type { Steadiness } from '../measure/steadiness.js';
-import type { MaxRateSearch } from './max-rate.js';
+// The figures measure/ and stats/ compute are declared beside the code that computes them (they import
+// nothing from run/); re-exported here so the run file's shape reads in one place.
+import type { IntegrityCounts } from '../measure/accounting.js';
+import type { Bottleneck, ClientThread } from '../measure/bottleneck.js';
+import type { CellCost, MetricsSourceKind } from '../measure/cost.js';
+import type { LatencySummary } from '../measure/histogram.js';
+import type { TimelinePoint } from '../measure/timeline.js';
+import type { RateSpread } from '../stats/spread.js';
+export type { IntegrityCounts, Bottleneck, ClientThread, CellCost, MetricsSourceKind, LatencySummary, TimelinePoint, RateSpread };
 import type { Cell, FaultAfter, FaultKind, RunWindow, ScenarioFault } from '../scenario/types.js';
-
-/** Integrity counts of one repetition, over measured messages only (warm-up excluded). */
-export interface IntegrityCounts {
-  /** Messages handed to the client. */
-  sent: number;
-  /** Covered by a basic.ack or a tx.commit-ok; null for publish mode `none`. */
-  confirmed: number | null;
-  /** Covered by a basic.nack. */
-  nacked: number;
-  /** Sent in a confirm or tx mode, and no answer came before the channel or connection died. */
-  unknown: number;
-  /** Distinct messages received by consumers (or counted in the queue when consumers = 0). */
-  received: number;
-  /** Deliveries of a message already received (redeliveries included). */
-  duplicates: number;
-  /** Deliveries whose sequence number is lower than one already seen from the same producer. */
-  outOfOrder: number;
-  /** Confirmed and never received after the final drain. */
-  lost: number;
-  /** Sent and never received, confirmed or not (for `none`: what the broker dropped or never took). */
-  missing: number;
-  /** Unknown (no answer before the channel died) and received all the same. */
-  recovered: number;
-  /** Deliveries the broker flagged as redelivered. */
-  redelivered: number;
-  /** Received bodies that no producer of the cell sent. */
-  unexpected: number;
-}
-
-/** Percentiles of one histogram, in microseconds; count is the number of recorded values. */
-export interface LatencySummary {
-  count: number;
-  minUs: number;
-  meanUs: number;
-  p50Us: number;
-  p90Us: number;
-  p99Us: number;
-  p999Us: number;
-  maxUs: number;
-}
 
 export interface CellRates {
   /** sent / (last send returned - first measured send), messages per second. */
@@ -52,19 +20,6 @@ export interface CellRates {
   confirmedPerS: number | null;
   /** received / (last delivery - first measured send); null when consumers = 0. */
   consumedPerS: number | null;
-}
-
-/** One second of the measured window: counts that happened during it, over all workers. */
-export interface TimelinePoint {
-  second: number;
-  sent: number;
-  confirmed: number;
-  consumed: number;
-  /**
-   * The row's true length in seconds (monotonic clock): about 1, and for the last row the fraction
-   * of a second after the last whole one. Absent in runs written before it was kept (read as 1).
-   */
-  seconds?: number;
 }
 
 /** Latency over one interval of the measured window (a minute; the last one may be shorter). */
@@ -181,53 +136,6 @@ export interface FaultBroker {
   target: string;
 }
 
-/** Where a cell's broker-side figures came from (broker/cost-sampler.ts). */
-export type MetricsSourceKind = 'local' | 'prometheus' | 'none';
-
-/**
- * What one repetition cost per message, client and broker side, over the measured window (README:
- * Cost per message). Per message = per measured message sent. A figure no source could give is null, and
- * `note` says why; never a zero that was not measured.
- */
-export interface CellCost {
-  /** Client process CPU (every thread: workers and main) over the window, µs per message. */
-  clientCpuUsPerMsg: number | null;
-  /** Broker CPU over the window: local, user + system time of its VM; prometheus, user time only. */
-  brokerCpuMs: number | null;
-  brokerCpuUsPerMsg: number | null;
-  /** Broker fsyncs (file handle cache syncs, plus quorum WAL batches where local) per 1000 messages. */
-  fsyncsPer1k: number | null;
-  /** Bytes the broker wrote to its message files (file handle cache io_write) per message. */
-  diskBytesPerMsg: number | null;
-  /** The broker's peak resident memory over the window, MiB. */
-  brokerRssPeakMib: number | null;
-  metricsSource: MetricsSourceKind;
-  /** How fine the broker's counters are: /proc CPU ticks (local), collect_statistics_interval (prometheus). */
-  resolutionMs: number | null;
-  /** What the figures cover and how they were read, or why some are missing. */
-  note: string | null;
-  /** Time the broker spent in those fsyncs (its own io_sync time, else fsyncs x a measured fsync latency), ms. */
-  fsyncTimeMs?: number | null;
-  /** Cores the broker could use over the window (on a shared host: its cores less the client's CPU). */
-  brokerCores?: number | null;
-}
-
-/** The resource that limited a repetition (measure/bottleneck.ts), with the figures that say so. */
-export interface Bottleneck {
-  verdict: 'client' | 'broker-cpu' | 'disk-sync' | 'paced' | 'unclear';
-  evidence: string;
-}
-
-/** One client worker thread over the window (measure/thread-cpu.ts). */
-export interface ClientThread {
-  role: 'producer' | 'consumer';
-  index: number;
-  /** Time on a CPU, percent of the thread's window. */
-  cpuPct: number;
-  /** On a CPU or waiting in a run queue for one, percent of the window. */
-  busyPct: number;
-}
-
 export interface CellResult {
   cell: Cell;
   /** 1-based repetition number. */
@@ -271,6 +179,29 @@ export interface CellResult {
   maxRate?: MaxRateSearch;
 }
 
+/** One probe of a --max-rate search (run/max-rate.ts). */
+export interface MaxRateProbe {
+  /** Target rate of the whole cell (all producers), msg/s. */
+  ratePerS: number;
+  held: boolean;
+  /** Why it did not hold; null when it held. */
+  reason: string | null;
+  e2eP99Us: number | null;
+  sentPerS: number | null;
+  consumedPerS: number | null;
+}
+
+/** Set on every repetition of the unpaced cell the search started from. */
+export interface MaxRateSearch {
+  /** The highest probed rate (all producers) that held, msg/s; null if none did. */
+  ratePerS: number | null;
+  /** The unpaced figures it started from (medians over the cell's repetitions). */
+  unpacedConsumedPerS: number;
+  unpacedSentPerS: number;
+  p99BoundMs: number;
+  probes: MaxRateProbe[];
+}
+
 /**
  * A paced --duration cell stops at its deadline: `due` messages were due before it, and `unsent` of
  * them were never sent because the producers were behind schedule (the latest ones, missing from
@@ -279,18 +210,6 @@ export interface CellResult {
 export interface BehindSchedule {
   due: number;
   unsent: number;
-}
-
-/** The spread of one rate over repetitions. */
-export interface RateSpread {
-  median: number;
-  min: number;
-  max: number;
-  /** 95% confidence interval of the mean (Student's t); null with fewer than 2 repetitions. Never below 0. */
-  ci95Low: number | null;
-  ci95High: number | null;
-  /** The interval's half-width exceeds a quarter of the mean (stats/spread.ts): too wide to mean much. */
-  ci95TooWide?: boolean;
 }
 
 /** One cell over all its repetitions: rates spread, latency from merged histograms, counts summed. */

@@ -7,14 +7,11 @@
 // promise none (persistent, confirms or tx, manual ack; run/guarantees.ts), a cell that failed, or
 // messages received that nobody sent.
 
-import { BrokerError, UsageError } from '../errors.js';
-import { dockerAnswers, startDockerNode } from '../broker/docker-node.js';
+import { UsageError } from '../errors.js';
 import { ownedNodesSource } from '../broker/cost-sampler.js';
 import { probeEnvironment } from '../broker/environment.js';
-import type { FaultNode } from '../broker/fault-node.js';
-import { startLocalCluster } from '../broker/local-cluster.js';
-import { liveLocalNodes, startLocalNode, type LocalNode } from '../broker/local-node.js';
-import { AUTO_PROBES, chooseAutoBroker, type BrokerKind } from '../broker/provision.js';
+import { liveLocalNodes, type LocalNode } from '../broker/local-node.js';
+import { ownedBrokerKind, ownedNode, provisionOwnedBroker, type BrokerKind, type OwnedBroker } from '../broker/provision.js';
 import { maskCredentials } from '../broker/url.js';
 import { faultApplies, faultCell } from '../scenario/faults.js';
 import type { Cell, Scenario, ScenarioFault } from '../scenario/types.js';
@@ -22,7 +19,7 @@ import { aggregate } from '../stats/aggregate.js';
 import { runCellRepetition } from './cell-runner.js';
 import { runFaultCell } from './fault-runner.js';
 import { faultVerdicts } from './guarantees.js';
-import type { CellResult, FaultBroker, RunFile } from './result.js';
+import type { Environment, RunFile } from './result.js';
 import { finishRunFiles, makeRunId, newRunFile, prepareRunDir, writeRunFiles, writeRunReport } from './run-dir.js';
 import type { RunEvent, RunOutcome } from './run-scenario.js';
 
@@ -60,27 +57,6 @@ export function faultPlan(scenario: Scenario): Array<{ base: Cell; cell: Cell; f
   return faults.flatMap((fault) => scenario.cells.filter((cell) => faultApplies(fault, cell)).map((base) => ({ base, cell: faultCell(base, fault), fault })));
 }
 
-interface Broker {
-  /** Clients connect here. */
-  node: FaultNode;
-  /** kill9 / restart hit this node. */
-  target: FaultNode;
-  /** What run.json says about it. */
-  description: FaultBroker;
-  /** Every node, for the broker-side cost figures (a cluster's three); default node and target. */
-  members?: FaultNode[];
-  release: () => Promise<void>;
-}
-
-/** A private node or a cluster of them: their names and ports for run.json. */
-function describeLocal(nodes: readonly LocalNode[], target: LocalNode): FaultBroker {
-  return {
-    kind: nodes.length > 1 ? 'cluster' : 'local',
-    nodes: nodes.map((n) => ({ name: n.nodeName, amqpPort: n.amqpPort, distPort: n.distPort })),
-    target: target.nodeName,
-  };
-}
-
 /** Checks the broker options before anything starts (UsageError, exit 2). */
 export function checkFaultBroker(options: Pick<FaultScenarioOptions, 'broker' | 'url'>, scenario: Scenario): LocalNode | null {
   const kind = options.broker ?? (options.url ? 'url' : 'local');
@@ -103,57 +79,80 @@ export function checkFaultBroker(options: Pick<FaultScenarioOptions, 'broker' | 
   return null;
 }
 
-const NO_ENGINE = '--broker docker: no docker engine answers `docker info` here; start one, or use --broker local (rabbitmq-server installed)';
+/** A node given by URL (one this process started), or what provisionOwnedBroker will start. */
+type BrokerPlan = { given: LocalNode } | { kind: 'local' | 'docker' };
 
-/**
- * What provision() will start: a given node (url), private nodes (local), or a container (docker);
- * auto decided here. Checks that an engine answers for docker (BrokerError, exit 3), before any file
- * of the run is written.
- */
-async function brokerPlan(options: FaultScenarioOptions, scenario: Scenario): Promise<{ given: LocalNode } | { kind: 'local' | 'docker' }> {
+async function brokerPlan(options: FaultScenarioOptions, scenario: Scenario): Promise<BrokerPlan> {
   const given = checkFaultBroker(options, scenario);
-  if (given) return { given };
-  const kind = options.broker ?? 'local';
-  if (kind === 'docker') {
-    if (!(await dockerAnswers())) throw new BrokerError(NO_ENGINE);
-    return { kind: 'docker' };
-  }
-  if (kind !== 'auto' || (scenario.nodes ?? 1) > 1) return { kind: 'local' };
-  // run's auto order without its first step: faults never use a broker they did not start.
-  const choice = await chooseAutoBroker({ ...AUTO_PROBES, urlAnswers: async () => false });
-  if (choice === 'local' || choice === 'docker') return { kind: choice };
-  throw new BrokerError(
-    '--broker auto: rabbitmq-server is not installed and no docker engine answers `docker info`; install rabbitmq-server (Debian/Ubuntu: apt-get install rabbitmq-server) or start a docker engine',
-  );
+  return given ? { given } : { kind: await ownedBrokerKind(options.broker ?? 'local', scenario.nodes ?? 1) };
 }
 
-async function provision(plan: Awaited<ReturnType<typeof brokerPlan>>, scenario: Scenario): Promise<Broker> {
-  if ('given' in plan) {
-    const { given } = plan;
-    return { node: given, target: given, description: describeLocal([given], given), release: async () => undefined };
-  }
-  if (plan.kind === 'docker') {
-    const node = await startDockerNode();
-    return {
-      node,
-      target: node,
-      description: {
-        kind: 'docker',
-        nodes: [{ name: node.nodeName, amqpPort: node.amqpPort, distPort: null }],
-        target: node.nodeName,
-        container: { name: node.container, image: node.image },
+/** What one run of the plan shares: its directory, id, broker, cost source and the event sink. */
+interface FaultRunContext {
+  scenario: Scenario;
+  options: FaultScenarioOptions;
+  runId: string;
+  dir: string;
+  broker: OwnedBroker;
+  metrics: ReturnType<typeof ownedNodesSource>;
+  emit: (e: RunEvent) => void;
+}
+
+function faultRunFile(context: FaultRunContext, environment: Environment): RunFile {
+  const { scenario, runId, broker, metrics } = context;
+  return {
+    ...newRunFile(
+      runId,
+      {
+        name: scenario.name,
+        axes: scenario.axes,
+        window: scenario.window,
+        faults: scenario.faults?.length ? scenario.faults : DEFAULT_FAULTS,
+        nodes: scenario.nodes ?? 1,
       },
-      release: () => node.destroy(),
-    };
+      environment,
+    ),
+    faultBroker: broker.description,
+    metrics: { source: metrics.kind, detail: metrics.detail },
+  };
+}
+
+/**
+ * Runs the baselines (each cell that runs under a fault, once without one: the throughput it costs),
+ * then every fault cell, each repetition recorded (run.json rewritten) as it ends. Stops at an abort;
+ * an interrupted cell is not a result. Returns how many repetitions were planned.
+ */
+async function runPlan(context: FaultRunContext, run: RunFile, plan: ReturnType<typeof faultPlan>): Promise<number> {
+  const { scenario, options, runId, dir, broker, metrics, emit } = context;
+  const repetitions = scenario.window.repetitions;
+  const baselineCells = scenario.baseline ? [...new Map(plan.map(({ base }) => [base.id, base])).values()] : [];
+  const total = (baselineCells.length + plan.length) * repetitions;
+  emit({ type: 'run-start', runId, dir, cells: baselineCells.length + plan.length, repetitions, broker: maskCredentials(broker.node.url) });
+  const jobs = [
+    ...baselineCells.map((cell) => ({ cell, fault: null })),
+    ...plan.map(({ cell, fault }) => ({ cell, fault })),
+  ];
+  let index = 0;
+  for (const { cell, fault } of jobs) {
+    for (let repetition = 1; repetition <= repetitions; repetition++) {
+      if (options.signal?.aborted) return total;
+      index++;
+      emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
+      const result = fault
+        ? await runFaultCell(
+            cell,
+            { kind: fault.kind, atMessages: fault.atMessages, atSeconds: fault.atSeconds, after: fault.after },
+            { node: broker.node, target: broker.target, metricsNodes: broker.members, runId, window: scenario.window, repetition, signal: options.signal, onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }) },
+          )
+        : await runCellRepetition(cell, repetition, { url: broker.node.url, runId, window: scenario.window, signal: options.signal, metrics, onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }) });
+      if (options.signal?.aborted) return total;
+      run.cells.push(result);
+      run.aggregates = aggregate(run.cells);
+      writeRunFiles(dir, run);
+      emit({ type: 'cell-result', index, total, result });
+    }
   }
-  if ((scenario.nodes ?? 1) === 3) {
-    const cluster = await startLocalCluster({ size: 3 });
-    // Clients on node 1; node-level faults hit node 2, where each queue is declared (its leader's node).
-    const [node, target] = cluster.nodes;
-    return { node, target, description: describeLocal(cluster.nodes, target), members: [...cluster.nodes], release: () => cluster.destroy() };
-  }
-  const node = await startLocalNode();
-  return { node, target: node, description: describeLocal([node], node), release: () => node.destroy() };
+  return total;
 }
 
 export async function runFaultScenario(scenario: Scenario, options: FaultScenarioOptions = {}): Promise<FaultOutcomeOfRun> {
@@ -164,82 +163,12 @@ export async function runFaultScenario(scenario: Scenario, options: FaultScenari
   const plan = faultPlan(scenario);
   if (plan.length === 0) throw new UsageError(`scenario ${scenario.name}: no cell matches the faults' where: lists`);
 
-  const broker = await provision(brokerToStart, scenario);
+  const broker = 'given' in brokerToStart ? ownedNode(brokerToStart.given) : await provisionOwnedBroker(brokerToStart.kind, scenario.nodes ?? 1);
   try {
     const environment = await probeEnvironment(broker.node.url, scenario.cells);
-    const members = broker.members ?? [...new Set([broker.node, broker.target])];
-    const metrics = ownedNodesSource(members);
-    const run: RunFile = {
-      ...newRunFile(
-        runId,
-        {
-          name: scenario.name,
-          axes: scenario.axes,
-          window: scenario.window,
-          faults: scenario.faults?.length ? scenario.faults : DEFAULT_FAULTS,
-          nodes: scenario.nodes ?? 1,
-        },
-        environment,
-      ),
-      faultBroker: broker.description,
-      metrics: { source: metrics.kind, detail: metrics.detail },
-    };
-    const repetitions = scenario.window.repetitions;
-    // Baselines: each cell that runs under a fault, once without one, for the throughput it costs.
-    const baselineCells = scenario.baseline ? [...new Map(plan.map(({ base }) => [base.id, base])).values()] : [];
-    const total = (baselineCells.length + plan.length) * repetitions;
-    emit({ type: 'run-start', runId, dir, cells: baselineCells.length + plan.length, repetitions, broker: maskCredentials(broker.node.url) });
-
-    let index = 0;
-    const record = (result: CellResult) => {
-      run.cells.push(result);
-      run.aggregates = aggregate(run.cells);
-      writeRunFiles(dir, run);
-      emit({ type: 'cell-result', index, total, result });
-    };
-    run: {
-      for (const cell of baselineCells) {
-        for (let repetition = 1; repetition <= repetitions; repetition++) {
-          if (options.signal?.aborted) break run;
-          index++;
-          emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
-          const result = await runCellRepetition(cell, repetition, {
-            url: broker.node.url,
-            runId,
-            window: scenario.window,
-            signal: options.signal,
-            metrics,
-            onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
-          });
-          if (options.signal?.aborted) break run;
-          record(result);
-        }
-      }
-      for (const { cell, fault } of plan) {
-        for (let repetition = 1; repetition <= repetitions; repetition++) {
-          if (options.signal?.aborted) break run;
-          index++;
-          emit({ type: 'cell-start', index, total, cell: cell.id, repetition });
-          const result = await runFaultCell(
-            cell,
-            { kind: fault.kind, atMessages: fault.atMessages, atSeconds: fault.atSeconds, after: fault.after },
-            {
-              node: broker.node,
-              target: broker.target,
-              metricsNodes: members,
-              runId,
-              window: scenario.window,
-              repetition,
-              signal: options.signal,
-              onProgress: (p) => emit({ type: 'progress', cell: cell.id, repetition, ...p }),
-            },
-          );
-          // An interrupted cell is not a result.
-          if (options.signal?.aborted) break run;
-          record(result);
-        }
-      }
-    }
+    const context: FaultRunContext = { scenario, options, runId, dir, broker, metrics: ownedNodesSource(broker.members), emit };
+    const run = faultRunFile(context, environment);
+    const total = await runPlan(context, run, plan);
     finishRunFiles(dir, run, !options.signal?.aborted && run.cells.length === total);
     // The broker goes before the report: rendering takes a while, and the node is no longer needed.
     await broker.release();

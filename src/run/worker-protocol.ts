@@ -3,6 +3,10 @@
 
 import type { Cell, RunWindow } from '../scenario/types.js';
 import type { ThreadLoad } from '../measure/thread-cpu.js';
+import type { ConsumerTally, ProducerTally } from '../measure/accounting.js';
+import type { TransferredBits } from '../measure/bitset.js';
+
+export type { TransferredBits };
 
 /** Slots of each worker's shared Int32Array of live counters (read by the main thread). */
 export const COUNTER = {
@@ -57,21 +61,9 @@ export type MainToWorker =
   /** Consumers, while draining: everything sent has arrived (counted over all shards); end now. */
   | { type: 'finish' };
 
-export interface TransferredBits {
-  index: number[];
-  words: Uint32Array[];
-}
-
-export interface ProducerReport {
+/** A producer's report: what accounting reads (measure/accounting.ts ProducerTally) and more. */
+export interface ProducerReport extends ProducerTally {
   role: 'producer';
-  index: number;
-  sent: number;
-  confirmed: number;
-  nacked: number;
-  unknown: number;
-  confirmedBits: TransferredBits;
-  /** Sequence numbers of messages with no answer (channel died with them outstanding). */
-  unknownBits: TransferredBits;
   /** Connections opened again after one died (`after: continue`). */
   reconnects: number;
   /** When the producer was publishing again after its last reconnect; 0 if it never reconnected. */
@@ -100,17 +92,13 @@ export interface ProducerReport {
   error: string | null;
 }
 
-export interface ConsumerReport {
+/** A consumer's report: what accounting reads (measure/accounting.ts ConsumerTally) and more. */
+export interface ConsumerReport extends ConsumerTally {
   role: 'consumer';
   index: number;
   /** Per producer id: the sequence numbers received. */
   receivedBits: (TransferredBits | null)[];
   deliveries: number;
-  duplicates: number;
-  outOfOrder: number;
-  redelivered: number;
-  /** Bodies that are not ackbench messages of this cell. */
-  unexpected: number;
   /** Connections opened again after one died (`after: continue`). */
   reconnects: number;
   e2eHistogram: string | null;

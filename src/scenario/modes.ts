@@ -1,11 +1,16 @@
-// Spelling of publish and consume modes (docs/architecture.md#spelling-of-modes): parse and print, one place.
+// Spelling of publish and consume modes (docs/architecture.md#spelling-of-modes): parse and print, one
+// place; a publish mode's spelling, parameter and bound come from its traits (publish-traits.ts).
 
+import { kindSpelling, PUBLISH_TRAITS, publishParameter, publishTraitsOf } from './publish-traits.js';
 import type { ConsumeMode, PublishMode } from './types.js';
 
-export const PUBLISH_DEFAULTS = { batch: 100, async: 1000, tx: 1 } as const;
+/** The default of each publish mode's parameter: batch 100, async 1000, tx 1. */
+export const PUBLISH_DEFAULTS: Readonly<Record<string, number>> = Object.fromEntries(
+  PUBLISH_TRAITS.flatMap((traits) => (traits.parameter ? [[traits.kind, traits.parameter.default]] : [])),
+);
 export const CONSUME_DEFAULT_PREFETCH = 100;
 
-export const PUBLISH_SPELLING = 'none, single, batch:N, async:W, tx:N';
+export const PUBLISH_SPELLING = PUBLISH_TRAITS.map(kindSpelling).join(', ');
 export const CONSUME_SPELLING = 'manual[:PREFETCH[:MULTIACK]] or auto[:PREFETCH]';
 
 /** Thrown for a value that is not a valid spelling; the message says what was expected. */
@@ -21,48 +26,25 @@ function positiveInt(text: string, what: string, value: string): number {
 export function parsePublishMode(value: string): PublishMode {
   const [kind, arg, extra] = value.trim().split(':');
   if (extra !== undefined) throw new ModeSpellingError(`'${value}': too many ':' parts (expected ${PUBLISH_SPELLING})`);
-  switch (kind) {
-    case 'none':
-    case 'single':
-      if (arg !== undefined) throw new ModeSpellingError(`'${value}': ${kind} takes no argument`);
-      return { kind };
-    case 'batch':
-      return { kind, size: arg === undefined ? PUBLISH_DEFAULTS.batch : positiveInt(arg, 'batch size', value) };
-    case 'async':
-      return { kind, window: arg === undefined ? PUBLISH_DEFAULTS.async : positiveInt(arg, 'window', value) };
-    case 'tx':
-      return { kind, size: arg === undefined ? PUBLISH_DEFAULTS.tx : positiveInt(arg, 'commit size', value) };
-    default:
-      throw new ModeSpellingError(`unknown publish mode '${value}' (expected ${PUBLISH_SPELLING})`);
+  const traits = publishTraitsOf(kind);
+  if (!traits) throw new ModeSpellingError(`unknown publish mode '${value}' (expected ${PUBLISH_SPELLING})`);
+  const { parameter } = traits;
+  if (!parameter) {
+    if (arg !== undefined) throw new ModeSpellingError(`'${value}': ${kind} takes no argument`);
+    return { kind } as PublishMode;
   }
+  return { kind, [parameter.field]: arg === undefined ? parameter.default : positiveInt(arg, parameter.what, value) } as PublishMode;
 }
 
 export function publishLabel(mode: PublishMode): string {
-  switch (mode.kind) {
-    case 'none':
-    case 'single':
-      return mode.kind;
-    case 'batch':
-    case 'tx':
-      return `${mode.kind}:${mode.size}`;
-    case 'async':
-      return `async:${mode.window}`;
-  }
+  const parameter = publishParameter(mode);
+  return parameter === null ? mode.kind : `${mode.kind}:${parameter}`;
 }
 
 /** How many messages may be unconfirmed at once in this mode (the size of the confirm tracker). */
 export function maxOutstanding(mode: PublishMode): number {
-  switch (mode.kind) {
-    case 'none':
-      return 0;
-    case 'single':
-      return 1;
-    case 'batch':
-    case 'tx':
-      return mode.size;
-    case 'async':
-      return mode.window;
-  }
+  const { outstanding } = publishTraitsOf(mode.kind)!;
+  return outstanding === 'parameter' ? publishParameter(mode)! : outstanding;
 }
 
 export function parseConsumeMode(value: string): ConsumeMode {

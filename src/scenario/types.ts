@@ -9,19 +9,9 @@ export type Durability = (typeof DURABILITIES)[number];
 export const QUEUE_TYPES = ['classic', 'quorum', 'stream'] as const;
 export type QueueType = (typeof QUEUE_TYPES)[number];
 
-/** The fixed order publish modes appear in, in tables and charts. */
-export const PUBLISH_KINDS = ['none', 'single', 'batch', 'async', 'tx'] as const;
-export type PublishKind = (typeof PUBLISH_KINDS)[number];
-
-export type PublishMode =
-  | { kind: 'none' }
-  | { kind: 'single' }
-  /** publish `size` messages, then wait until every one of them is confirmed */
-  | { kind: 'batch'; size: number }
-  /** keep at most `window` messages unconfirmed */
-  | { kind: 'async'; window: number }
-  /** tx.select once, tx.commit after every `size` messages */
-  | { kind: 'tx'; size: number };
+// A publish mode's kinds, order and parameter come from its traits table (publish-traits.ts).
+import type { PublishMode } from './publish-traits.js';
+export { PUBLISH_KINDS, type PublishKind, type PublishMode } from './publish-traits.js';
 
 export type ConsumeMode =
   /** basic.ack every `multiAck` deliveries with multiple=true (1 = ack each one) */

@@ -1,7 +1,18 @@
 // Spread of a figure over repetitions: median, min, max and a 95% confidence interval of the mean.
 
 import quantile from '@stdlib/stats-base-dists-t-quantile';
-import type { RateSpread } from '../run/result.js';
+
+/** The spread of one rate over repetitions. */
+export interface RateSpread {
+  median: number;
+  min: number;
+  max: number;
+  /** 95% confidence interval of the mean (Student's t); null with fewer than 2 repetitions. Never below 0. */
+  ci95Low: number | null;
+  ci95High: number | null;
+  /** The interval's half-width exceeds a quarter of the mean (stats/spread.ts): too wide to mean much. */
+  ci95TooWide?: boolean;
+}
 
 /**
  * An interval whose half-width exceeds this share of the mean says little: the mean is not known to

@@ -19,7 +19,8 @@ import {
   throughputRows,
   timelineRows,
 } from '../../src/report/chart-data.js';
-import { logAxis, runCharts, throughputSpec, throughputTitle } from '../../src/report/charts.js';
+import { logAxis, throughputTitle } from '../../src/report/chart-base.js';
+import { runCharts, throughputSpec } from '../../src/report/charts.js';
 import { comparisonRows, comparisonSpec } from '../../src/report/compare-chart.js';
 import { comparisonLabeller } from '../../src/report/compare-markdown.js';
 import { escapeHtml, html, trusted } from '../../src/report/html-escape.js';
