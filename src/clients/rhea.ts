@@ -294,7 +294,11 @@ class RheaChannel implements AmqpChannel {
     const credit = options.prefetch > 0 ? Math.min(options.prefetch, MAX_CREDIT) : MAX_CREDIT;
     const manual = !options.noAck;
     const r = this.session.attach_receiver({
-      source: { address: queueAddress(queue, this.owner.server.version) },
+      source: {
+        address: queueAddress(queue, this.owner.server.version),
+        // Where a stream consumer starts: RabbitMQ's source filter for AMQP 1.0 (x-stream-offset in 0-9-1).
+        ...(options.streamOffset ? { filter: { 'rabbitmq:stream-offset-spec': options.streamOffset } } : {}),
+      },
       autoaccept: false,
       // manual: credit given back by ack(); auto: rhea's own window tops it up as deliveries arrive.
       credit_window: manual ? 0 : credit,
