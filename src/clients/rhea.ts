@@ -120,6 +120,12 @@ function waitFor(ep: Endpoint, ok: string, fail: string[], timeoutMs: number, wh
   });
 }
 
+/** onClose of a channel or connection: told at once (on the next turn) if it already failed, else later. */
+function addCloseListener(listeners: ((err: Error) => void)[], failed: Error | null, listener: (err: Error) => void): void {
+  if (failed) setImmediate(() => listener(failed));
+  else listeners.push(listener);
+}
+
 /** Unaccepted deliveries of a manual consumer, oldest first: at most its credit, so bounded. */
 class DeliveryQueue {
   private items: Delivery[] = [];
@@ -340,12 +346,7 @@ class RheaChannel implements AmqpChannel {
   }
 
   onClose(listener: (err: Error) => void): void {
-    if (this.failed && !this.closedByUs) {
-      const err = this.failed;
-      setImmediate(() => listener(err));
-      return;
-    }
-    this.closeListeners.push(listener);
+    addCloseListener(this.closeListeners, this.closedByUs ? null : this.failed, listener);
   }
 
   async close(): Promise<void> {
@@ -408,12 +409,7 @@ class RheaAdapterConnection implements AmqpConnection {
   }
 
   onClose(listener: (err: Error) => void): void {
-    if (this.failure && !this.closedByUs) {
-      const err = this.failure;
-      setImmediate(() => listener(err));
-      return;
-    }
-    this.closeListeners.push(listener);
+    addCloseListener(this.closeListeners, this.closedByUs ? null : this.failure, listener);
   }
 
   onBlocked(): void {

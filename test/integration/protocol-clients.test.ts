@@ -41,19 +41,8 @@ describe('rhea (AMQP 1.0) through the CLI', { concurrency: false }, () => {
   test('kill -9 of a private node mid-publish, persistent, single: nothing confirmed is lost', { timeout: 150_000 }, async () => {
     const dir = tempDir();
     const scenario = join(dir, 'rhea-kill9.yaml');
-    writeFileSync(
-      scenario,
-      [
-        'name: rhea-kill9',
-        'messages: 3000',
-        'warmup: 50',
-        'drain: 2',
-        'timeout: 60',
-        'axes: { client: rhea, durability: persistent, publish: single, consume: manual:100, queue: [classic, quorum], size: 256 }',
-        'faults: [{ kind: kill9, at: 500 }]',
-        '',
-      ].join('\n'),
-    );
+    const axes = '{ client: rhea, durability: persistent, publish: single, consume: manual:100, queue: [classic, quorum], size: 256 }';
+    writeFileSync(scenario, `name: rhea-kill9\nmessages: 3000\nwarmup: 50\ndrain: 2\ntimeout: 60\naxes: ${axes}\nfaults: [{ kind: kill9, at: 500 }]\n`);
     const out = join(dir, 'run');
     const r = await runCli(['faults', scenario, '--out', out, '--no-report'], { timeoutMs: 140_000 });
     assert.equal(r.code, 0, `exit 0:\n${r.stdout}\n${r.stderr}`);
