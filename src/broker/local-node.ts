@@ -11,7 +11,7 @@
 // - RABBITMQ_DIST_PORT set explicitly: it defaults to the AMQP port + 20000, i.e. 25672 when the AMQP
 //   port comes from a config file, and collides with the system node;
 // - RABBITMQ_CONFIG_FILE / ADVANCED_CONFIG_FILE / CONFIG_FILES of our own, so /etc/rabbitmq is not read;
-// - an enabled-plugins file holding `[].` (the system's may enable management on 15672) and our own
+// - an enabled-plugins file of our own, `[rabbitmq_amqp1_0]` (the system's may enable management on 15672), and our own
 //   plugins-expand dir and feature-flags file.
 //
 // Every private node is registered for cleanup (cleanup.ts): destroy() normally, a synchronous SIGKILL +
@@ -350,7 +350,10 @@ class LocalRabbitNode implements LocalNode {
         '',
       ].join('\n'),
     );
-    writeFileSync(join(this.dir, 'enabled_plugins'), this.metricsPort === null ? '[].\n' : '[rabbitmq_prometheus].\n');
+    // rabbitmq_amqp1_0 always: it shares the AMQP listener, so it costs no port, and the rhea client's
+    // cells (fault cells too) need it. Not rabbitmq_stream: its listener needs a port of its own.
+    const plugins = ['rabbitmq_amqp1_0', ...(this.metricsPort === null ? [] : ['rabbitmq_prometheus'])];
+    writeFileSync(join(this.dir, 'enabled_plugins'), `[${plugins.join(',')}].\n`);
     const cookie = join(this.dir, '.erlang.cookie');
     writeFileSync(cookie, this.cookie, { mode: 0o400 });
     if (this.owner) chownTree(this.dir, this.owner);

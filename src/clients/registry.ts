@@ -8,6 +8,7 @@ import { amqplibAdapter } from './amqplib.js';
 const adapters: Record<ClientName, () => Promise<ClientAdapter>> = {
   amqplib: async () => amqplibAdapter,
   'rabbitmq-client': async () => (await import('./rabbitmq-client.js')).rabbitmqClientAdapter,
+  rhea: async () => (await import('./rhea.js')).rheaAdapter,
 };
 
 export function loadAdapter(name: ClientName): Promise<ClientAdapter> {
@@ -21,6 +22,7 @@ export function loadAdapter(name: ClientName): Promise<ClientAdapter> {
 const unsupported: Record<ClientName, (cell: Cell) => string | null> = {
   amqplib: () => null,
   'rabbitmq-client': () => null,
+  rhea: (cell) => (cell.publish.kind === 'tx' ? 'RabbitMQ has no AMQP 1.0 transactions (tx:N needs the AMQP 0-9-1 tx class)' : null),
 };
 
 export function clientUnsupportedReason(cell: Cell): string | null {

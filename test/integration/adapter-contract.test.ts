@@ -4,12 +4,23 @@
 //   acks (amqplib gives tags only through undocumented 'ack' events; rabbitmq-client through one
 //   promise per publish);
 // - tx.select / tx.commit (amqplib: through channel.rpc() with raw method ids) keep published
-//   messages out of the queue until the commit.
+//   messages out of the queue until the commit; a client without transactions (AMQP 1.0 on
+//   RabbitMQ) refuses tx cells with its reason instead (clientUnsupportedReason);
+// - a connection closed mid-stream, with answers and deliveries still coming, closes within its
+//   timeout, its onClose reports nothing (the close was ours; its channels may say they closed), and
+//   counts stay within what was sent.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadAdapter } from '../../src/clients/registry.js';
-import { CLIENTS } from '../../src/scenario/types.js';
+import { clientUnsupportedReason, loadAdapter } from '../../src/clients/registry.js';
+import { expandMatrix } from '../../src/scenario/matrix.js';
+import { CLIENTS, type ClientName } from '../../src/scenario/types.js';
+
+/** Why `client` refuses tx cells, or null when it runs them. */
+function txRefusal(client: ClientName): string | null {
+  const [cell] = expandMatrix({ client: [client], durability: ['persistent'], publish: ['tx:1'], consume: ['manual:100'], queue: ['classic'], size: [64], producers: [1], channels: [1], consumers: [1], rate: ['unlimited'] });
+  return clientUnsupportedReason(cell);
+}
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -56,7 +67,14 @@ for (const client of CLIENTS) {
       }
     });
 
-    test('tx: nothing is visible before tx.commit, everything after', { timeout: 20_000 }, async () => {
+    const refusal = txRefusal(client);
+    if (refusal) {
+      test('tx: cells are refused, with the reason', () => {
+        assert.match(refusal, /transaction/);
+      });
+    }
+
+    test('tx: nothing is visible before tx.commit, everything after', { timeout: 20_000, skip: refusal ?? false }, async () => {
       const conn = await connect();
       const admin = await conn.openChannel();
       const ch = await conn.openChannel();
@@ -72,6 +90,38 @@ for (const client of CLIENTS) {
       } finally {
         await admin.deleteQueue(q).catch(() => undefined);
         await conn.close();
+      }
+    });
+
+    test('a close mid-stream: answers and deliveries in flight, close() returns, the connection reports no failure', { timeout: 20_000 }, async () => {
+      const conn = await connect();
+      let failures = 0;
+      conn.onClose(() => failures++);
+      let confirmed = 0;
+      let received = 0;
+      const n = 2000;
+      const admin = await conn.openChannel();
+      const ch = await conn.openChannel({ confirms: (tag, multiple) => (confirmed = multiple ? Math.max(confirmed, tag) : confirmed + 1) });
+      const q = queue('close');
+      try {
+        await admin.declareQueue(q, 'classic');
+        const consumer = await conn.openChannel();
+        await consumer.consume(q, { noAck: false, prefetch: 50 }, (_body, _r, handle) => {
+          received++;
+          consumer.ack(handle, false);
+        });
+        for (let i = 0; i < n; i++) if (!ch.publish(q, Buffer.alloc(256), true)) await ch.drained();
+        const t0 = Date.now();
+        await conn.close();
+        assert.ok(Date.now() - t0 < 5000, 'close() within its timeout');
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(failures, 0, 'a close of our own is no connection failure');
+        assert.ok(confirmed <= n && received <= n, `confirmed ${confirmed}, received ${received} of ${n}`);
+      } finally {
+        const cleanup = await connect();
+        const c = await cleanup.openChannel();
+        await c.deleteQueue(q).catch(() => undefined);
+        await cleanup.close();
       }
     });
   });
