@@ -8,6 +8,7 @@ import { spread } from '../stats/spread.js';
 import type { CellAggregate, CellResult, RateSpread, RunFile } from '../run/result.js';
 import type { Cell } from '../scenario/types.js';
 import { axisColumns, cellLabel, compareCells, groupLabel, varyingAxes, type AxisColumns } from './cell-labels.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 /** Which rate stands for throughput: consumed/s, else confirmed/s (no consumers), else sent/s. */
 /** 'max-rate': the highest paced rate consumers kept up with (--max-rate, run/max-rate.ts). */
@@ -78,7 +79,7 @@ export function headlineRate(aggregate: CellAggregate): { measure: ThroughputMea
 function beforeFaultRate(run: RunFile, aggregate: CellAggregate): { measure: ThroughputMeasure; spread: RateSpread } | null {
   const before = run.cells.filter((r) => r.cell.id === aggregate.cell.id && r.status === 'ok' && r.fault?.beforeFault).map((r) => r.fault!.beforeFault!);
   if (before.length === 0) return null;
-  const measure: ThroughputMeasure = aggregate.cell.consumers > 0 ? 'consumed' : aggregate.cell.publish.kind !== 'none' ? 'confirmed' : 'sent';
+  const measure: ThroughputMeasure = aggregate.cell.consumers > 0 ? 'consumed' : publishAnswered(aggregate.cell.publish.kind) ? 'confirmed' : 'sent';
   const values = before.map((b) => (measure === 'consumed' ? b.consumedPerS : measure === 'confirmed' ? b.confirmedPerS : b.sentPerS)).filter((v): v is number => v !== null);
   return values.length ? { measure, spread: spread(values) } : null;
 }
@@ -141,7 +142,7 @@ export const LATENCY_PERCENTILES: readonly number[] = (() => {
 
 function latencyHistogram(aggregate: CellAggregate, kind: LatencyKind): string | null {
   // Publish latency does not exist without confirms: `none` is left out, never drawn at zero.
-  if (kind === 'publish') return aggregate.cell.publish.kind === 'none' ? null : aggregate.histograms.publish;
+  if (kind === 'publish') return !publishAnswered(aggregate.cell.publish.kind) ? null : aggregate.histograms.publish;
   return aggregate.histograms.e2e;
 }
 
@@ -175,7 +176,7 @@ export function frontierRows(run: RunFile): FrontierRow[] {
     for (const aggregate of sortedByCell(chartableAggregates(run), run)) {
       const summary = kind === 'publish' ? aggregate.publishLatency : aggregate.e2eLatency;
       if (!summary || summary.count === 0) continue;
-      if (kind === 'publish' && aggregate.cell.publish.kind === 'none') continue;
+      if (kind === 'publish' && !publishAnswered(aggregate.cell.publish.kind)) continue;
       const { measure, spread } = headlineRate(aggregate);
       rows.push({
         ...columns(aggregate.cell),
@@ -193,7 +194,7 @@ export function frontierRows(run: RunFile): FrontierRow[] {
 function timelineMeasures(cell: Cell): TimelineMeasure[] {
   return TIMELINE_MEASURES.filter(
     (measure) =>
-      (measure !== 'confirmed' || cell.publish.kind !== 'none') && (measure !== 'consumed' || cell.consumers > 0),
+      (measure !== 'confirmed' || publishAnswered(cell.publish.kind)) && (measure !== 'consumed' || cell.consumers > 0),
   );
 }
 

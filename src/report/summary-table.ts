@@ -8,6 +8,7 @@ import { axisValueLabel, compareCells, GROUPING_AXES, type GroupingAxis } from '
 import { runVaryingAxes } from './chart-data.js';
 import { formatOneDecimal, formatWhole, UNDEFINED_FIGURE } from './format.js';
 import { p99RangeText, unsteadyText } from './repetition-noise.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 export type RowStatus = 'ok' | 'partial' | Exclude<CellStatus, 'ok'>;
 
@@ -92,7 +93,7 @@ function aggregateRow(aggregate: CellAggregate, results: readonly CellResult[], 
       confirmed: rateCell(aggregate.rates.confirmedPerS),
       consumed: rateCell(aggregate.rates.consumedPerS),
     },
-    publish: aggregate.cell.publish.kind === 'none' ? NO_LATENCY : latencyColumns(aggregate.publishLatency),
+    publish: !publishAnswered(aggregate.cell.publish.kind) ? NO_LATENCY : latencyColumns(aggregate.publishLatency),
     e2e: latencyColumns(aggregate.e2eLatency),
     counts: {
       sent: formatWhole(counts.sent),
@@ -104,7 +105,7 @@ function aggregateRow(aggregate: CellAggregate, results: readonly CellResult[], 
     integrityProblem: counts.lost > 0 || counts.duplicates > 0,
     clientCpuPct: formatOneDecimal(aggregate.clientCpuPct),
     clientBound: results.some((result) => result.status === 'ok' && result.clientBound),
-    p99Range: { publish: aggregate.cell.publish.kind === 'none' ? null : p99RangeText(results, 'publish'), e2e: p99RangeText(results, 'e2e') },
+    p99Range: { publish: !publishAnswered(aggregate.cell.publish.kind) ? null : p99RangeText(results, 'publish'), e2e: p99RangeText(results, 'e2e') },
     unsteady: unsteadyText(results),
     ...bottleneckColumns(results),
   };

@@ -9,6 +9,7 @@ import { chartableAggregates, headlineRate, runVaryingAxes, type ThroughputMeasu
 import { CHART_BASE, logAxis, RATE_AXIS_LABELS, throughputTitle } from './chart-base.js';
 import { durabilityDashEncoding, durabilityShapeEncoding, modeColorEncoding } from './palette.js';
 import { familyId, sweptFamilies } from './run-kind.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 /** A paced cell that achieved less than this share of its target rate is saturated. */
 export const SATURATION_SHARE = 0.95;
@@ -97,7 +98,7 @@ export function sweepRows(run: RunFile): SweepRow[] {
     const { aggregate } = point;
     const kinds = [
       ['end-to-end', aggregate.e2eLatency],
-      ['publish', aggregate.cell.publish.kind === 'none' ? null : aggregate.publishLatency],
+      ['publish', !publishAnswered(aggregate.cell.publish.kind) ? null : aggregate.publishLatency],
     ] as const;
     for (const [latency, summary] of kinds) {
       if (!summary || summary.count === 0) continue;

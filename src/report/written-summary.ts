@@ -14,6 +14,7 @@ import { chartableAggregates, headlineRate, runVaryingAxes, type ThroughputMeasu
 import { formatWhole } from './format.js';
 import { formatRatio, priceEntries, type CostFigures, type PriceEntry, type Ratio } from './price.js';
 import { sweepPoints } from './sweep-chart.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 /** Where a figure lives: a row of summary.csv (cell, repetition) or of timeline.csv (cell, repetition, second). */
 export interface FigureSource {
@@ -212,7 +213,7 @@ function unsteadySentence(run: RunFile, resultLabel: (r: CellResult) => string, 
   const stalls: Array<{ result: CellResult; measure: ThroughputMeasure; second: number; value: number; share: number }> = [];
   for (const result of run.cells) {
     if (result.status !== 'ok' || result.fault || result.timeline.length < 3) continue;
-    const measure: ThroughputMeasure = result.cell.consumers > 0 ? 'consumed' : result.cell.publish.kind !== 'none' ? 'confirmed' : 'sent';
+    const measure: ThroughputMeasure = result.cell.consumers > 0 ? 'consumed' : publishAnswered(result.cell.publish.kind) ? 'confirmed' : 'sent';
     const full = result.timeline.slice(0, -1);
     const typical = median(full.map((point) => point[measure]));
     const lowest = full.reduce((low, point) => (point[measure] < low[measure] ? point : low));

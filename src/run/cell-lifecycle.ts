@@ -21,6 +21,7 @@ import { openWindow, type OpenedWindow, type Progress } from './open-window.js';
 import type { CellResult, IntegrityCounts, TimelinePoint } from './result.js';
 import { everyConsumerReadsAll } from './stream-fan-out.js';
 import { COUNTER, type ConsumerReport, type ProducerReport, type WorkerInit } from './worker-protocol.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 /** How long consumers may take to receive the warm-up messages before the window opens anyway. */
 export const WARMUP_DRAIN_MS = 15_000;
@@ -312,7 +313,7 @@ export function everyConsumer(c: Collected): ConsumerReport[] {
 
 /** The integrity counts of this host's reports (accounting.ts); a publish-only cell's queue count is its received. */
 export function accountOf(c: Collected, cell: Cell): IntegrityCounts {
-  return account(c.producerReports, everyConsumer(c), cell.publish.kind !== 'none', c.queued, { readsAll: everyConsumerReadsAll(cell) });
+  return account(c.producerReports, everyConsumer(c), publishAnswered(cell.publish.kind), c.queued, { readsAll: everyConsumerReadsAll(cell) });
 }
 
 function resultOf(r: Repetition, addIn: CellAddIn, c: Collected): CellResult {
@@ -320,7 +321,7 @@ function resultOf(r: Repetition, addIn: CellAddIn, c: Collected): CellResult {
   const consumers = everyConsumer(c);
   const counts = addIn.counts ? addIn.counts(c, cell) : accountOf(c, cell);
   // A host without producers (a shard) has no start of its own: its consumers' window starts at `go`.
-  const window = measuredWindow(c.producerReports, consumers, { answered: cell.publish.kind !== 'none', consumed: cell.consumers > 0 || c.drainReports.length > 0, consumeStartWithoutSendsNs: c.goNs });
+  const window = measuredWindow(c.producerReports, consumers, { answered: publishAnswered(cell.publish.kind), consumed: cell.consumers > 0 || c.drainReports.length > 0, consumeStartWithoutSendsNs: c.goNs });
   // Paced, the target is that of this host's producers.
   const producers = r.options.ids.producers.length;
   const withIntervals = addIn.intervals ?? true;

@@ -55,6 +55,7 @@ import { queueName } from './queue-name.js';
 import type { CellResult, FaultKind, FaultOutcome, IntegrityCounts } from './result.js';
 import { COUNTER, idleConsumerReport, type ConsumerReport, type ProducerReport } from './worker-protocol.js';
 import { QUEUE_RECOVERY_MS, queueGoneEvidence, waitForQueue } from './queue-recovery.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 export type { FaultKind, FaultOutcome } from './result.js';
 
@@ -364,7 +365,7 @@ class FaultInjector implements CellAddIn {
     outcome.beforeFault = {
       seconds: Math.round(beforeSeconds * 1000) / 1000,
       sentPerS: rate(atFault.sent),
-      confirmedPerS: cell.publish.kind === 'none' ? null : rate(atFault.confirmed),
+      confirmedPerS: !publishAnswered(cell.publish.kind) ? null : rate(atFault.confirmed),
       // On a stream every consumer reads every message: consumed is what the slowest had (stream-fan-out.ts).
       consumedPerS: cell.consumers > 0 ? rate(consumedSoFar(r.consumers.map((c) => c.count(COUNTER.consumed)), everyConsumerReadsAll(cell))) : null,
     };

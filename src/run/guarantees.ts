@@ -7,10 +7,11 @@
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { Cell } from '../scenario/types.js';
 import type { CellResult, FaultOutcome, QueueGone } from './result.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 /** Whether the cell's modes promise that no confirmed (or committed) message is ever lost. */
 export function promisesNoLoss(cell: Cell): boolean {
-  return cell.publish.kind !== 'none' && cell.durability === 'persistent' && (cell.consumers === 0 || cell.consume.ack === 'manual');
+  return publishAnswered(cell.publish.kind) && cell.durability === 'persistent' && (cell.consumers === 0 || cell.consume.ack === 'manual');
 }
 
 /** Why a cell that lost confirmed messages did not promise otherwise. */

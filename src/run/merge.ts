@@ -33,6 +33,7 @@ import { writeRunFiles, writeRunReport } from './run-dir.js';
 import { sumBehindSchedule } from './behind-schedule.js';
 import { problemsOf } from './run-scenario.js';
 import { bitsFileName, loadReports, type ShardBitsFile } from './shard.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 export interface MergeOptions {
   outDir: string;
@@ -136,7 +137,7 @@ export function mergeRepetition(results: CellResult[], files: ShardBitsFile[], s
   const loaded = files.map(loadReports);
   const producers = loaded.flatMap((l) => l.producers);
   const consumers = loaded.flatMap((l) => l.consumers);
-  const answered = cell.publish.kind !== 'none';
+  const answered = publishAnswered(cell.publish.kind);
   const queued = cell.consumers === 0 ? (files.find((f) => f.queued !== null)?.queued ?? 0) : null;
   const counts = account(producers, consumers, answered, queued);
 

@@ -15,6 +15,7 @@ import { openModeDriver, type ModeDriver } from './publish-modes.js';
 import { busyExcept, PaceWaiter } from './pace-wait.js';
 import type { LatencyRecorder } from '../measure/latency-recorder.js';
 import { COUNTER, type ProducerReport } from './worker-protocol.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 /** Yield to the event loop this often in the fast path, so socket writes and acks get through. */
 const YIELD_EVERY = 512;
@@ -106,7 +107,7 @@ class Producer {
     this.persistent = cell.durability === 'persistent';
     const latency = control.latency;
     this.tracker =
-      cell.publish.kind === 'none'
+      !publishAnswered(cell.publish.kind)
         ? null
         : new ConfirmTracker(maxOutstanding(cell.publish), {
             confirmed: (seq, latencyNs, atNs) => {

@@ -1,10 +1,11 @@
-// The five publish modes, built once on the adapter's primitives. Adding a mode touches this file, its
-// spelling and outstanding bound in scenario/modes.ts, its kind in scenario/types.ts (PublishMode,
-// PUBLISH_KINDS), its colour in report/palette.ts and its order in report/cell-labels.ts; never a client adapter.
+// The five publish modes, built once on the adapter's primitives. Adding a mode touches its row in
+// scenario/publish-traits.ts (spelling, parameter, answered, outstanding bound, order, colour,
+// description) and its driver here; never a client adapter.
 
 import type { AmqpChannel, AmqpConnection, ConfirmListener } from '../clients/adapter.js';
 import type { ConfirmTracker } from '../measure/confirm-tracker.js';
 import { nowNs } from '../measure/clock.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 import type { PublishMode } from '../scenario/types.js';
 
 /**
@@ -40,7 +41,7 @@ export async function openModeDriver(
   if (mode.kind === 'none') {
     const channel = await connection.openChannel();
     // No confirms: the window ends when a round trip after the last send returns (docs/architecture.md#figures-clocks-and-windows).
-    return { channel, answered: false, afterPublish: () => null, finish: () => channel.sync(queue) };
+    return { channel, answered: publishAnswered(mode.kind), afterPublish: () => null, finish: () => channel.sync(queue) };
   }
   if (!tracker) throw new Error(`publish mode ${mode.kind} needs a confirm tracker`);
   const t = tracker;
@@ -54,7 +55,7 @@ export async function openModeDriver(
     };
     return {
       channel,
-      answered: true,
+      answered: publishAnswered(mode.kind),
       afterPublish: (n) => (n % size === 0 ? commit() : null),
       finish: () => (t.outstanding > 0 ? commit() : Promise.resolve()),
     };
@@ -63,14 +64,14 @@ export async function openModeDriver(
   const finish = () => t.waitAll();
   switch (mode.kind) {
     case 'single':
-      return { channel, answered: true, afterPublish: () => t.waitAll(), finish };
+      return { channel, answered: publishAnswered(mode.kind), afterPublish: () => t.waitAll(), finish };
     case 'batch': {
       const size = mode.size;
-      return { channel, answered: true, afterPublish: (n) => (n % size === 0 ? t.waitAll() : null), finish };
+      return { channel, answered: publishAnswered(mode.kind), afterPublish: (n) => (n % size === 0 ? t.waitAll() : null), finish };
     }
     case 'async': {
       const window = mode.window;
-      return { channel, answered: true, afterPublish: () => (t.outstanding >= window ? t.waitBelow(window) : null), finish };
+      return { channel, answered: publishAnswered(mode.kind), afterPublish: () => (t.outstanding >= window ? t.waitBelow(window) : null), finish };
     }
   }
 }

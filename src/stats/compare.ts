@@ -7,6 +7,7 @@ import type { CellAggregate, CellResult, RateSpread, RunFile } from '../run/resu
 import type { Cell } from '../scenario/types.js';
 import { cellId } from '../scenario/matrix.js';
 import { spread } from './spread.js';
+import { publishAnswered } from '../scenario/publish-traits.js';
 
 export type Direction = 'higher' | 'lower';
 
@@ -87,7 +88,7 @@ function fromRateSpread(rate: RateSpread | null, repetitions: number): FigureSam
 function latencySample(aggregate: CellAggregate, results: readonly CellResult[], kind: 'publish' | 'e2e'): FigureSample | null {
   const merged = kind === 'publish' ? aggregate.publishLatency : aggregate.e2eLatency;
   if (!merged || merged.count === 0) return null;
-  if (kind === 'publish' && aggregate.cell.publish.kind === 'none') return null;
+  if (kind === 'publish' && !publishAnswered(aggregate.cell.publish.kind)) return null;
   const perRepetition = results
     .filter((result) => result.status === 'ok')
     .map((result) => (kind === 'publish' ? result.publishLatency : result.e2eLatency)?.p99Us)
