@@ -1,8 +1,8 @@
 // The name of the queue a cell's repetition runs on. Every basic.publish carries it as the routing key,
 // and RabbitMQ stores the routing key with each message, so its length is part of what the broker
-// does per message: on RabbitMQ 3.10, a routing key of 65 bytes or more (an Erlang binary kept off
-// the process heap, by reference) made persistent unconfirmed publishing about 35% slower than one of
-// 64 (README, "What the harness's queue names cost"). So names stay within 64 bytes, whatever the run
+// does per message: on RabbitMQ 3.10, a routing key of 65 bytes or more made persistent unconfirmed
+// publishing about 35% slower than one of 64, the Erlang VM's limit for binaries copied into a
+// process's heap (README, "What the harness's queue names cost"). So names stay within 64 bytes, whatever the run
 // id or the cell: the cell's id, which can be long, enters as a hash; run.json names each cell in full.
 
 import { createHash } from 'node:crypto';
