@@ -33,13 +33,16 @@
 // - queue management (declare, count, delete) over an AMQP 0-9-1 side connection the adapter owns
 //   (side-connection.ts), so the stream is the one the 0-9-1 clients declare; it opens first, so a
 //   refused login fails with the 0-9-1 client's error (the library throws it in an event handler);
-//   streams cannot be purged;
+//   the count is the broker's answer to a passive declare, 0 for a stream on RabbitMQ 3.10, so it
+//   only says the stream exists (publish-only stream cells, which would need it, are refused, as is
+//   a purge: streams cannot be purged);
 // - no connection.blocked: a broker under an alarm stops reading the socket, which shows as confirms
 //   that stop coming.
 
 import type { Socket } from 'node:net';
 import streamClient from 'rabbitmq-stream-js-client';
 import type { Client, Consumer, Publisher } from 'rabbitmq-stream-js-client';
+import connectionModule from 'rabbitmq-stream-js-client/dist/connection.js';
 import creditPolicies from 'rabbitmq-stream-js-client/dist/consumer_credit_policy.js';
 import type { AmqpChannel, AmqpConnection, ChannelOptions, ClientAdapter, ConfirmListener, ConsumeOptions, DeliveryListener, ServerInfo } from './adapter.js';
 import { packageVersion } from './package-version.js';
@@ -48,6 +51,50 @@ import { streamEndpoint } from './stream-port.js';
 import type { QueueType } from '../scenario/types.js';
 
 const version = packageVersion('rabbitmq-stream-js-client');
+
+/**
+ * The library opens every connection with ExchangeCommandVersions (key 27), which RabbitMQ learnt in
+ * 3.11: 3.10 answers "unknown frame" and closes the connection, so no connection of the library opens
+ * there. On a broker before 3.11 the exchange is skipped, as if the broker had declared no command
+ * versions, which leaves the library on version 1 of every command, what 3.10 speaks (it already
+ * keeps publish and deliver at version 1 below 3.13). Patched on the library's Connection class, once.
+ */
+function skipCommandVersionsBefore311(): void {
+  const proto = connectionModule.Connection.prototype as unknown as { exchangeCommandVersions(): Promise<boolean>; readonly rabbitManagementVersion: string | undefined };
+  const original = proto.exchangeCommandVersions;
+  proto.exchangeCommandVersions = function (this: typeof proto) {
+    const [major, minor] = (this.rabbitManagementVersion ?? '').split('.').map(Number);
+    return major < 3 || (major === 3 && minor < 11) ? Promise.resolve(true) : original.call(this);
+  };
+}
+skipCommandVersionsBefore311();
+
+interface LibraryMessage {
+  content: Buffer;
+}
+interface DeliverData {
+  messages: LibraryMessage[];
+  consumerId: string;
+}
+const ignore = () => undefined;
+
+/**
+ * Deliveries in order. The library hands each Deliver frame over in an async function that awaits
+ * between messages, so two frames that arrive together reach the consumer interleaved (0..32, 96, 33,
+ * 97, 34, ... in test/integration/body-ownership.test.ts). Its handleDelivery (a private instance
+ * field, called once per frame) is wrapped: the frame's messages go to their consumer's handle at once,
+ * one after the other, and the library gets the frame without messages, for its credit policy.
+ */
+function deliverInOrder(client: Client): void {
+  const c = client as unknown as { handleDelivery?: (d: DeliverData) => Promise<void>; consumers?: Map<string, { consumer: { handle(m: LibraryMessage): Promise<void> } }> };
+  const original = c.handleDelivery;
+  if (typeof original !== 'function' || !(c.consumers instanceof Map)) throw new Error(`rabbitmq-stream-js-client ${version} has no handleDelivery to keep deliveries in order through (src/clients/stream.ts)`);
+  c.handleDelivery = (d) => {
+    const consumer = c.consumers?.get(d.consumerId)?.consumer;
+    if (consumer) for (const m of d.messages) consumer.handle(m).catch(ignore);
+    return original({ ...d, messages: [] });
+  };
+}
 
 /** Messages a publisher frame holds at most (the library's default maxChunkLength): a chunk's size, for credits. */
 export const CHUNK_MESSAGES = 100;
@@ -79,14 +126,22 @@ function addCloseListener(listeners: ((err: Error) => void)[], failed: Error | n
   else listeners.push(listener);
 }
 
+/** The parts of a library connection the adapter reaches into (private fields of its Connection). */
+interface LibraryConnection {
+  socket?: Socket;
+  heartbeat?: { stop(): void };
+}
+
 /**
- * TCP_NODELAY on a library connection, as adapter.ts asks of every adapter: the library creates its
- * sockets without it and offers no option, so it is set on the socket of the connection it made
- * (its private `socket`, behind a publisher's or consumer's private `connection`).
+ * The library connection behind a publisher's or consumer's private `connection`, or the Client's
+ * locator connection, with TCP_NODELAY set on its socket, as adapter.ts asks of every adapter: the
+ * library creates its sockets without it and offers no option.
  */
-function setNoDelay(holder: unknown): void {
-  const h = holder as { connection?: { socket?: Socket }; socket?: Socket; locatorConnection?: { socket?: Socket } };
-  (h.connection?.socket ?? h.locatorConnection?.socket ?? h.socket)?.setNoDelay(true);
+function connectionOf(holder: unknown): LibraryConnection | null {
+  const h = holder as { connection?: LibraryConnection; locatorConnection?: LibraryConnection };
+  const c = h.connection ?? h.locatorConnection ?? null;
+  c?.socket?.setNoDelay(true);
+  return c;
 }
 
 class StreamChannel implements AmqpChannel {
@@ -170,7 +225,7 @@ class StreamChannel implements AmqpChannel {
         await this.owner.client.deletePublisher(p.extendedId).catch(() => undefined);
         return;
       }
-      setNoDelay(p);
+      this.owner.own(p);
       this.owner.route(p, this);
       this.publisher = p;
       for (const body of this.pending.splice(0)) this.send(p, body);
@@ -285,7 +340,7 @@ class StreamChannel implements AmqpChannel {
       },
       (message) => listener(message.content, false, null),
     );
-    setNoDelay(consumer);
+    this.owner.own(consumer);
     this.consumers.set(consumer.extendedId, consumer);
     return consumer.extendedId;
   }
@@ -332,6 +387,7 @@ class StreamAdapterConnection implements AmqpConnection {
   private failure: Error | null = null;
   private readonly lostListeners: ((err: Error) => void)[] = [];
   private readonly closeListeners: ((err: Error) => void)[] = [];
+  private readonly connections = new Set<LibraryConnection>();
 
   constructor(
     readonly client: Client,
@@ -354,6 +410,17 @@ class StreamAdapterConnection implements AmqpConnection {
     const frameMax = client.maxFrameSize > 0 ? Math.min(client.maxFrameSize, DEFAULT_FRAME_MAX) : DEFAULT_FRAME_MAX;
     this.frameBudget = frameMax - FRAME_HEADER;
     side.onClose((err) => this.lost(new Error(`AMQP 0-9-1 side connection lost: ${err.message}`)));
+  }
+
+  /**
+   * `holder`'s library connection, kept for close() to end for good: the library's close only ends
+   * its sockets (the broker, 3.10 here, leaves them open after its close-ok), and a connection it
+   * never closed (released while not ready, after a failure) keeps its heartbeat timer going; either
+   * would keep the process alive.
+   */
+  own(holder: unknown): void {
+    const c = connectionOf(holder);
+    if (c) this.connections.add(c);
   }
 
   route(p: Publisher, channel: StreamChannel): void {
@@ -406,6 +473,10 @@ class StreamAdapterConnection implements AmqpConnection {
     if (this.closedByUs) return;
     this.closedByUs = true;
     if (!this.failure) await this.bounded(this.client.close(), 'closing the stream connection').catch(() => undefined);
+    for (const c of this.connections) {
+      c.heartbeat?.stop();
+      c.socket?.destroy();
+    }
     await this.side.close().catch(() => undefined);
   }
 }
@@ -452,8 +523,9 @@ export const streamAdapter: ClientAdapter = {
           throw new Error(`${e.message} (the stream port is ${params.hostname}:${params.port}: is the rabbitmq_stream plugin enabled there? see src/clients/stream-port.ts)`);
         })
         .finally(() => clearTimeout(timer));
-      setNoDelay(client);
+      deliverInOrder(client);
       conn = new StreamAdapterConnection(client, side, routes, options.timeoutMs);
+      conn.own(client);
       return conn;
     } catch (err) {
       await side.close().catch(() => undefined);

@@ -9,7 +9,8 @@
 // - a connection closed mid-stream, with answers and deliveries still coming, closes within its
 //   timeout, its onClose reports nothing (the close was ours; its channels may say they closed), and
 //   counts stay within what was sent.
-// The stream client (the stream protocol) runs each on a stream queue, the only kind it reaches.
+// The stream client (the stream protocol) runs each on a stream queue, the only kind it reaches, and
+// has no message count to compare (a passive declare of a stream answers 0).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -34,7 +35,7 @@ for (const client of CLIENTS) {
     const queue = (what: string) => `ackbench.test.contract.${client}.${what}.${process.pid}`;
     const type = queueTypeOf(client);
 
-    test('confirms: tags count from 1 and every publish is acked exactly once', { timeout: 20_000 }, async () => {
+    test('confirms: tags count from 1 and every publish is acked exactly once', { timeout: 20_000 }, async (t) => {
       const conn = await connect();
       const n = 2000;
       const acks = new Uint8Array(n + 1);
@@ -65,7 +66,9 @@ for (const client of CLIENTS) {
         await ch.sync(q);
         assert.equal(answered, n);
         assert.equal(acks.subarray(1).every((c) => c === 1), true, 'each tag acked exactly once');
-        assert.equal(await ch.countMessages(q), n);
+        // A stream answers a passive declare with a message count of 0 (RabbitMQ 3.10), so there is no count to check.
+        if (type === 'stream') t.diagnostic('stream queue: the count is not checked (a passive declare of a stream answers 0)');
+        else assert.equal(await ch.countMessages(q), n);
       } finally {
         await ch.deleteQueue(q).catch(() => undefined);
         await conn.close();
