@@ -45,6 +45,7 @@ import type { Client, Consumer, Publisher } from 'rabbitmq-stream-js-client';
 import connectionModule from 'rabbitmq-stream-js-client/dist/connection.js';
 import creditPolicies from 'rabbitmq-stream-js-client/dist/consumer_credit_policy.js';
 import type { AmqpChannel, AmqpConnection, ChannelOptions, ClientAdapter, ConfirmListener, ConsumeOptions, DeliveryListener, ServerInfo } from './adapter.js';
+import { Lifeline } from './lifeline.js';
 import { packageVersion } from './package-version.js';
 import { SideConnection } from './side-connection.js';
 import { streamEndpoint } from './stream-port.js';
@@ -120,12 +121,6 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-/** onClose of a channel or connection: told at once (on the next turn) if it already failed, else later. */
-function addCloseListener(listeners: ((err: Error) => void)[], failed: Error | null, listener: (err: Error) => void): void {
-  if (failed) setImmediate(() => listener(failed));
-  else listeners.push(listener);
-}
-
 /** The parts of a library connection the adapter reaches into (private fields of its Connection). */
 interface LibraryConnection {
   socket?: Socket;
@@ -164,24 +159,26 @@ class StreamChannel implements AmqpChannel {
   private answered = 0;
   private waiters: Waiter[] = [];
   private readonly consumers = new Map<string, Consumer>();
-  private closedByUs = false;
-  private failed: Error | null = null;
-  private readonly closeListeners: ((err: Error) => void)[] = [];
+  private readonly life = new Lifeline();
 
   constructor(
     private readonly owner: StreamAdapterConnection,
     private readonly confirms: ConfirmListener | null,
   ) {
     this.heldBodyBytes = owner.frameBudget;
+    // Every waiter rejected, before the onClose listeners hear of it.
+    this.life.onLost((err) => {
+      for (const w of this.waiters.splice(0)) w.reject(err);
+    });
     owner.onLost((err) => this.fail(err));
   }
 
+  private get failed(): Error | null {
+    return this.life.failure;
+  }
+
   fail(err: Error): void {
-    if (this.failed) return;
-    this.failed = err;
-    for (const w of this.waiters.splice(0)) w.reject(err);
-    if (this.closedByUs) return;
-    for (const l of this.closeListeners.splice(0)) l(err);
+    this.life.end(err);
   }
 
   /** The broker's answer to publishing id `id` of this channel's publisher (its confirm tag). */
@@ -220,7 +217,7 @@ class StreamChannel implements AmqpChannel {
   private async declarePublisher(stream: string): Promise<void> {
     try {
       const p = await this.owner.client.declarePublisher({ stream, connectionClosedListener: () => this.owner.lost(new Error(`stream connection to the leader of ${stream} closed`)) });
-      if (this.closedByUs) {
+      if (this.life.closedByUs) {
         // Closed while it was being declared: nothing is published on it.
         await this.owner.client.deletePublisher(p.extendedId).catch(() => undefined);
         return;
@@ -355,12 +352,11 @@ class StreamChannel implements AmqpChannel {
   }
 
   onClose(listener: (err: Error) => void): void {
-    addCloseListener(this.closeListeners, this.closedByUs ? null : this.failed, listener);
+    this.life.onClose(listener);
   }
 
   async close(): Promise<void> {
-    if (this.closedByUs) return;
-    this.closedByUs = true;
+    if (!this.life.markClosed()) return;
     const p = this.publisher;
     if (p) this.owner.unroute(p);
     if (this.failed) return;
@@ -383,10 +379,7 @@ class StreamAdapterConnection implements AmqpConnection {
   readonly server: ServerInfo;
   /** Bytes of messages a publish frame holds: the frame max the broker and the library agreed, less its header. */
   readonly frameBudget: number;
-  private closedByUs = false;
-  private failure: Error | null = null;
-  private readonly lostListeners: ((err: Error) => void)[] = [];
-  private readonly closeListeners: ((err: Error) => void)[] = [];
+  private readonly life = new Lifeline();
   private readonly connections = new Set<LibraryConnection>();
 
   constructor(
@@ -433,16 +426,15 @@ class StreamAdapterConnection implements AmqpConnection {
 
   /** One of the library's connections (or the side connection) is gone: channels first, then the connection's listeners. */
   lost(err: Error): void {
-    if (this.failure) return;
-    this.failure = err;
-    for (const l of this.lostListeners.splice(0)) l(err);
-    if (this.closedByUs) return;
-    for (const l of this.closeListeners.splice(0)) l(err);
+    this.life.end(err);
+  }
+
+  private get failure(): Error | null {
+    return this.life.failure;
   }
 
   onLost(listener: (err: Error) => void): void {
-    if (this.failure) listener(this.failure);
-    else this.lostListeners.push(listener);
+    this.life.onLost(listener);
   }
 
   /** `op`, or a rejection after the connect timeout (a library request to a broker that stopped answering never settles). */
@@ -461,17 +453,16 @@ class StreamAdapterConnection implements AmqpConnection {
     return new StreamChannel(this, options.confirms ?? null);
   }
 
-  onClose(listener: (err: Error) => void): void {
-    addCloseListener(this.closeListeners, this.closedByUs ? null : this.failure, listener);
-  }
-
   onBlocked(): void {
     // The stream protocol has no connection.blocked (see the header).
   }
 
+  onClose(listener: (err: Error) => void): void {
+    this.life.onClose(listener);
+  }
+
   async close(): Promise<void> {
-    if (this.closedByUs) return;
-    this.closedByUs = true;
+    if (!this.life.markClosed()) return;
     if (!this.failure) await this.bounded(this.client.close(), 'closing the stream connection').catch(() => undefined);
     for (const c of this.connections) {
       c.heartbeat?.stop();
