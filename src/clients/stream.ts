@@ -510,8 +510,11 @@ export const streamAdapter: ClientAdapter = {
       });
       const client = await Promise.race([streamClient.connect(params), timeout])
         .catch((err: unknown) => {
-          const e = err instanceof Error ? err : new Error(String(err));
-          throw new Error(`${e.message} (the stream port is ${params.hostname}:${params.port}: is the rabbitmq_stream plugin enabled there? see src/clients/stream-port.ts)`);
+          const e = err as NodeJS.ErrnoException;
+          const where = `the stream port ${params.hostname}:${params.port} (the AMQP port - 120, or ACKBENCH_STREAM_PORT)`;
+          // Not as ECONNREFUSED: the AMQP port answered (the side connection is open), so "is RabbitMQ running?" would mislead.
+          if (e?.code === 'ECONNREFUSED') throw new Error(`${where} refused the connection: is the rabbitmq_stream plugin enabled and listening there?`);
+          throw new Error(`${where}: ${e instanceof Error ? e.message : String(err)}`);
         })
         .finally(() => clearTimeout(timer));
       deliverInOrder(client);
