@@ -11,8 +11,10 @@
 // - RABBITMQ_DIST_PORT set explicitly: it defaults to the AMQP port + 20000, i.e. 25672 when the AMQP
 //   port comes from a config file, and collides with the system node;
 // - RABBITMQ_CONFIG_FILE / ADVANCED_CONFIG_FILE / CONFIG_FILES of our own, so /etc/rabbitmq is not read;
-// - an enabled-plugins file of our own, `[rabbitmq_amqp1_0]` (the system's may enable management on 15672), and our own
-//   plugins-expand dir and feature-flags file.
+// - an enabled-plugins file of our own, `[rabbitmq_amqp1_0,rabbitmq_stream]` (the system's may enable management on 15672),
+//   and our own plugins-expand dir and feature-flags file;
+// - a stream listener of its own at the AMQP port - 120 (clients/stream-port.ts: how the stream client
+//   finds it from the URL), advertised as 127.0.0.1 so the stream client's leader connections stay there.
 //
 // Every private node is registered for cleanup (cleanup.ts): destroy() normally, a synchronous SIGKILL +
 // rmSync on process exit, and on SIGINT / SIGTERM when nobody else handles them.
@@ -24,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { amqplibAdapter } from '../clients/amqplib.js';
+import { streamPortOf } from '../clients/stream-port.js';
 import { BrokerError, UsageError } from '../errors.js';
 import { trackForCleanup, trackedForCleanup, untrackForCleanup } from './cleanup.js';
 import type { FaultNode } from './fault-node.js';
@@ -70,7 +73,7 @@ const DEFAULT_START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 const CTL_TIMEOUT_MS = 30_000;
 /** Ports a private node must not take: the system node's AMQP, dist and management, epmd, and the CLI tools' dist range. */
-const RESERVED_PORTS = new Set([4369, 5672, 5671, 15672, 15692, 25672, ...Array.from({ length: 11 }, (_, i) => 35672 + i)]);
+const RESERVED_PORTS = new Set([4369, 5552, 5551, 5672, 5671, 15672, 15692, 25672, ...Array.from({ length: 11 }, (_, i) => 35672 + i)]);
 
 let sequence = 0;
 const takenPorts = new Set<number>();
@@ -153,6 +156,41 @@ export async function freePort(): Promise<number> {
     }
   }
   throw new Error('no free port found on 127.0.0.1');
+}
+
+/** Whether `port` of 127.0.0.1 can be bound now (nothing listens there). */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free AMQP port whose stream port (the AMQP port - 120, clients/stream-port.ts) is free too, both
+ * taken; the stream port null (the node runs without rabbitmq_stream) when `amqpPort` was given and
+ * its stream port is not free, or no free pair turned up.
+ */
+async function freePortsWithStream(amqpPort: number | undefined): Promise<{ amqp: number; stream: number | null }> {
+  const usable = async (stream: number) => stream >= 1024 && !RESERVED_PORTS.has(stream) && !takenPorts.has(stream) && (await bindable(stream));
+  if (amqpPort) {
+    const stream = streamPortOf(amqpPort);
+    if (!(await usable(stream))) return { amqp: amqpPort, stream: null };
+    takenPorts.add(stream);
+    return { amqp: amqpPort, stream };
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const amqp = await freePort();
+    const stream = streamPortOf(amqp);
+    if (await usable(stream)) {
+      takenPorts.add(stream);
+      return { amqp, stream };
+    }
+    releasePort(amqp);
+  }
+  return { amqp: await freePort(), stream: null };
 }
 
 /** A port from freePort() is no longer held by anything of ours: freePort may hand it out again. */
@@ -293,6 +331,8 @@ class LocalRabbitNode implements LocalNode {
     private readonly cookie: string,
     private readonly clusterName: string | null,
     private readonly metricsPort: number | null,
+    /** Its stream listener (the AMQP port - 120), or null: no rabbitmq_stream. */
+    readonly streamPort: number | null,
   ) {
     this.url = `amqp://guest:guest@127.0.0.1:${amqpPort}`;
     this.metricsUrl = metricsPort === null ? null : `http://127.0.0.1:${metricsPort}/metrics`;
@@ -341,6 +381,8 @@ class LocalRabbitNode implements LocalNode {
       join(this.dir, 'rabbitmq.conf'),
       [
         `listeners.tcp.default = 127.0.0.1:${this.amqpPort}`,
+        // After the AMQP listener: test/integration/faults-cli.test.ts reads the first listeners line.
+        ...(this.streamPort === null ? [] : [`stream.listeners.tcp.1 = 127.0.0.1:${this.streamPort}`, 'stream.advertised_host = 127.0.0.1', `stream.advertised_port = ${this.streamPort}`]),
         'log.file.level = info',
         'log.console = false',
         ...(this.clusterName ? [`cluster_name = ${this.clusterName}`] : []),
@@ -351,8 +393,9 @@ class LocalRabbitNode implements LocalNode {
       ].join('\n'),
     );
     // rabbitmq_amqp1_0 always: it shares the AMQP listener, so it costs no port, and the rhea client's
-    // cells (fault cells too) need it. Not rabbitmq_stream: its listener needs a port of its own.
-    const plugins = ['rabbitmq_amqp1_0', ...(this.metricsPort === null ? [] : ['rabbitmq_prometheus'])];
+    // cells (fault cells too) need it. rabbitmq_stream with the stream port the node was given, for the
+    // stream client's cells.
+    const plugins = ['rabbitmq_amqp1_0', ...(this.streamPort === null ? [] : ['rabbitmq_stream']), ...(this.metricsPort === null ? [] : ['rabbitmq_prometheus'])];
     writeFileSync(join(this.dir, 'enabled_plugins'), `[${plugins.join(',')}].\n`);
     const cookie = join(this.dir, '.erlang.cookie');
     writeFileSync(cookie, this.cookie, { mode: 0o400 });
@@ -363,7 +406,9 @@ class LocalRabbitNode implements LocalNode {
     if (this.destroyed) throw new Error(`private node ${this.nodeName} was destroyed`);
     if (this.running) return;
     // Someone else on our ports would answer the readiness probe, or make the VM fail late.
-    for (const [what, port] of [['AMQP', this.amqpPort], ['distribution', this.distPort]] as const) {
+    const ports: Array<[string, number]> = [['AMQP', this.amqpPort], ['distribution', this.distPort]];
+    if (this.streamPort !== null) ports.push(['stream', this.streamPort]);
+    for (const [what, port] of ports) {
       if (await portAnswers(port, 500)) throw new BrokerError(`private node ${this.nodeName}: ${what} port 127.0.0.1:${port} is already in use`);
     }
     // A new start writes a new pid file; a stale one must not be taken for it.
@@ -593,6 +638,7 @@ class LocalRabbitNode implements LocalNode {
     releasePort(this.amqpPort);
     releasePort(this.distPort);
     if (this.metricsPort !== null) releasePort(this.metricsPort);
+    if (this.streamPort !== null) releasePort(this.streamPort);
     untrackForCleanup(this);
   }
 }
@@ -614,7 +660,7 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
   const n = ++sequence;
   const nodeName = options.name ?? `ackbench-${process.pid}-${n}@localhost`;
   if (!/^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+$/.test(nodeName)) throw new Error(`invalid node name '${nodeName}'`);
-  const amqpPort = options.amqpPort || (await freePort());
+  const { amqp: amqpPort, stream: streamPort } = await freePortsWithStream(options.amqpPort);
   const distPort = options.distPort || (await freePort());
   const dir = realpathSync(mkdtempSync(join(options.baseDir ?? tmpdir(), `ackbench-node-${nodeName.split('@')[0]}-`)));
   const cookie = options.cookie ?? randomBytes(24).toString('hex').toUpperCase();
@@ -631,6 +677,7 @@ export async function startLocalNode(options: LocalNodeOptions = {}): Promise<Lo
     cookie,
     options.clusterName ?? null,
     options.prometheus ? await freePort() : null,
+    streamPort,
   );
   try {
     node.prepare();

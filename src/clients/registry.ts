@@ -9,6 +9,7 @@ const adapters: Record<ClientName, () => Promise<ClientAdapter>> = {
   amqplib: async () => amqplibAdapter,
   'rabbitmq-client': async () => (await import('./rabbitmq-client.js')).rabbitmqClientAdapter,
   rhea: async () => (await import('./rhea.js')).rheaAdapter,
+  stream: async () => (await import('./stream.js')).streamAdapter,
 };
 
 export function loadAdapter(name: ClientName): Promise<ClientAdapter> {
@@ -23,7 +24,19 @@ const unsupported: Record<ClientName, (cell: Cell) => string | null> = {
   amqplib: () => null,
   'rabbitmq-client': () => null,
   rhea: (cell) => (cell.publish.kind === 'tx' ? 'RabbitMQ has no AMQP 1.0 transactions (tx:N needs the AMQP 0-9-1 tx class)' : null),
+  stream: streamUnsupportedReason,
 };
+
+/** The stream protocol reaches stream queues only, has no transactions, and rabbitmqctl's connection commands do not see it. */
+function streamUnsupportedReason(cell: Cell): string | null {
+  if (cell.queue !== 'stream') return `the stream protocol reaches stream queues only, not ${cell.queue} queues`;
+  if (cell.publish.kind === 'tx') return 'the stream protocol has no transactions (tx:N needs the AMQP 0-9-1 tx class)';
+  const fault = cell.fault?.split(/[@:]/)[0];
+  if (fault === 'kill-consumer' || fault === 'close-connections') {
+    return `${fault} closes connections through rabbitmqctl, which lists and closes AMQP connections only, not stream protocol ones (rabbitmq-streams list_stream_connections)`;
+  }
+  return null;
+}
 
 export function clientUnsupportedReason(cell: Cell): string | null {
   return unsupported[cell.client](cell);

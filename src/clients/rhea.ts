@@ -30,6 +30,7 @@
 import rhea from 'rhea';
 import type { AmqpChannel, AmqpConnection, ChannelOptions, ClientAdapter, ConfirmListener, ConsumeOptions, DeliveryHandle, DeliveryListener, ServerInfo } from './adapter.js';
 import { packageVersion } from './package-version.js';
+import { Lifeline } from './lifeline.js';
 import { SideConnection } from './side-connection.js';
 import type { QueueType } from '../scenario/types.js';
 
@@ -120,12 +121,6 @@ function waitFor(ep: Endpoint, ok: string, fail: string[], timeoutMs: number, wh
   });
 }
 
-/** onClose of a channel or connection: told at once (on the next turn) if it already failed, else later. */
-function addCloseListener(listeners: ((err: Error) => void)[], failed: Error | null, listener: (err: Error) => void): void {
-  if (failed) setImmediate(() => listener(failed));
-  else listeners.push(listener);
-}
-
 /** Unaccepted deliveries of a manual consumer, oldest first: at most its credit, so bounded. */
 class DeliveryQueue {
   private items: Delivery[] = [];
@@ -173,9 +168,7 @@ class RheaChannel implements AmqpChannel {
   private probe: Sender | null = null;
   /** Confirm tag of the last unsettled send (counts from 1). */
   private tag = 0;
-  private closedByUs = false;
-  private failed: Error | null = null;
-  private readonly closeListeners: ((err: Error) => void)[] = [];
+  private readonly life = new Lifeline();
   private drainWaiters: (() => void)[] = [];
   /** sync() calls waiting for their probe: rejected if the channel fails first. */
   private syncWaiters: ((err: Error) => void)[] = [];
@@ -189,17 +182,21 @@ class RheaChannel implements AmqpChannel {
   ) {
     session.on('session_error', (ctx) => this.fail(asError(ctx.error ?? session.error, 'session ended')));
     session.on('session_close', () => this.fail(new Error('session closed by the broker')));
+    // Every waiter woken, before the onClose listeners hear of it.
+    this.life.onLost((err) => {
+      this.wakeDrain();
+      for (const w of this.syncWaiters.splice(0)) w(err);
+    });
     owner.onLost((err) => this.fail(err));
   }
 
-  /** The channel is gone: every listener once, every waiter woken. */
+  private get failed(): Error | null {
+    return this.life.failure;
+  }
+
+  /** The channel is gone: every waiter woken, every listener told once. */
   fail(err: Error): void {
-    if (this.failed) return;
-    this.failed = err;
-    this.wakeDrain();
-    for (const w of this.syncWaiters.splice(0)) w(err);
-    if (this.closedByUs) return;
-    for (const l of this.closeListeners.splice(0)) l(err);
+    this.life.end(err);
   }
 
   private wakeDrain(): void {
@@ -346,11 +343,11 @@ class RheaChannel implements AmqpChannel {
   }
 
   onClose(listener: (err: Error) => void): void {
-    addCloseListener(this.closeListeners, this.closedByUs ? null : this.failed, listener);
+    this.life.onClose(listener);
   }
 
   async close(): Promise<void> {
-    this.closedByUs = true;
+    this.life.closedByUs = true;
     if (this.failed || this.session.is_closed()) return;
     const closed = waitFor(this.session, 'session_close', ['session_error'], this.owner.timeoutMs, 'ending a session');
     this.session.close();
@@ -360,10 +357,7 @@ class RheaChannel implements AmqpChannel {
 
 class RheaAdapterConnection implements AmqpConnection {
   readonly server: ServerInfo;
-  private closedByUs = false;
-  private failure: Error | null = null;
-  private readonly lostListeners: ((err: Error) => void)[] = [];
-  private readonly closeListeners: ((err: Error) => void)[] = [];
+  private readonly life = new Lifeline();
 
   constructor(
     private readonly conn: RheaConnection,
@@ -385,18 +379,17 @@ class RheaAdapterConnection implements AmqpConnection {
     side.onClose((err) => this.lost(new Error(`AMQP 0-9-1 side connection lost: ${err.message}`)));
   }
 
+  private get failure(): Error | null {
+    return this.life.failure;
+  }
+
   /** The connection (or its side connection) is gone: channels first, then the connection's listeners. */
   private lost(err: Error): void {
-    if (this.failure) return;
-    this.failure = err;
-    for (const l of this.lostListeners.splice(0)) l(err);
-    if (this.closedByUs) return;
-    for (const l of this.closeListeners.splice(0)) l(err);
+    this.life.end(err);
   }
 
   onLost(listener: (err: Error) => void): void {
-    if (this.failure) listener(this.failure);
-    else this.lostListeners.push(listener);
+    this.life.onLost(listener);
   }
 
   async openChannel(options: ChannelOptions = {}): Promise<AmqpChannel> {
@@ -409,7 +402,7 @@ class RheaAdapterConnection implements AmqpConnection {
   }
 
   onClose(listener: (err: Error) => void): void {
-    addCloseListener(this.closeListeners, this.closedByUs ? null : this.failure, listener);
+    this.life.onClose(listener);
   }
 
   onBlocked(): void {
@@ -417,8 +410,7 @@ class RheaAdapterConnection implements AmqpConnection {
   }
 
   async close(): Promise<void> {
-    if (this.closedByUs) return;
-    this.closedByUs = true;
+    if (!this.life.markClosed()) return;
     if (!this.failure) {
       const closed = waitFor(this.conn, 'connection_close', ['connection_error', 'disconnected'], this.timeoutMs, 'closing the connection');
       this.conn.close();

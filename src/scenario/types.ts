@@ -1,6 +1,6 @@
 // The scenario model: what a user asks for, expanded into cells. Pure data, no I/O.
 
-export const CLIENTS = ['amqplib', 'rabbitmq-client', 'rhea'] as const;
+export const CLIENTS = ['amqplib', 'rabbitmq-client', 'rhea', 'stream'] as const;
 export type ClientName = (typeof CLIENTS)[number];
 
 export const DURABILITIES = ['transient', 'persistent'] as const;

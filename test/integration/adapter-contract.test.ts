@@ -9,6 +9,8 @@
 // - a connection closed mid-stream, with answers and deliveries still coming, closes within its
 //   timeout, its onClose reports nothing (the close was ours; its channels may say they closed), and
 //   counts stay within what was sent.
+// The stream client (the stream protocol) runs each on a stream queue, the only kind it reaches, and
+// has no message count to compare (a passive declare of a stream answers 0).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,9 +18,12 @@ import { clientUnsupportedReason, loadAdapter } from '../../src/clients/registry
 import { expandMatrix } from '../../src/scenario/matrix.js';
 import { CLIENTS, type ClientName } from '../../src/scenario/types.js';
 
+/** The queue type each client's cases run on: the stream client reaches stream queues only. */
+const queueTypeOf = (client: ClientName) => (client === 'stream' ? 'stream' : 'classic');
+
 /** Why `client` refuses tx cells, or null when it runs them. */
 function txRefusal(client: ClientName): string | null {
-  const [cell] = expandMatrix({ client: [client], durability: ['persistent'], publish: ['tx:1'], consume: ['manual:100'], queue: ['classic'], size: [64], producers: [1], channels: [1], consumers: [1], rate: ['unlimited'] });
+  const [cell] = expandMatrix({ client: [client], durability: ['persistent'], publish: ['tx:1'], consume: ['manual:100'], queue: [queueTypeOf(client)], size: [64], producers: [1], channels: [1], consumers: [1], rate: ['unlimited'] });
   return clientUnsupportedReason(cell);
 }
 
@@ -28,8 +33,9 @@ for (const client of CLIENTS) {
   describe(`${client} adapter contract`, () => {
     const connect = async () => (await loadAdapter(client)).connect(URL, { connectionName: `ackbench test ${client}`, timeoutMs: 5000 });
     const queue = (what: string) => `ackbench.test.contract.${client}.${what}.${process.pid}`;
+    const type = queueTypeOf(client);
 
-    test('confirms: tags count from 1 and every publish is acked exactly once', { timeout: 20_000 }, async () => {
+    test('confirms: tags count from 1 and every publish is acked exactly once', { timeout: 20_000 }, async (t) => {
       const conn = await connect();
       const n = 2000;
       const acks = new Uint8Array(n + 1);
@@ -53,14 +59,16 @@ for (const client of CLIENTS) {
       });
       const q = queue('tags');
       try {
-        await ch.declareQueue(q, 'classic');
+        await ch.declareQueue(q, type);
         // transient and persistent in turn, so answers come out of order
         for (let i = 0; i < n; i++) ch.publish(q, Buffer.from(`m${i}`), i % 2 === 0);
         await all;
         await ch.sync(q);
         assert.equal(answered, n);
         assert.equal(acks.subarray(1).every((c) => c === 1), true, 'each tag acked exactly once');
-        assert.equal(await ch.countMessages(q), n);
+        // A stream answers a passive declare with a message count of 0 (RabbitMQ 3.10), so there is no count to check.
+        if (type === 'stream') t.diagnostic('stream queue: the count is not checked (a passive declare of a stream answers 0)');
+        else assert.equal(await ch.countMessages(q), n);
       } finally {
         await ch.deleteQueue(q).catch(() => undefined);
         await conn.close();
@@ -80,7 +88,7 @@ for (const client of CLIENTS) {
       const ch = await conn.openChannel();
       const q = queue('tx');
       try {
-        await admin.declareQueue(q, 'classic');
+        await admin.declareQueue(q, type);
         await ch.txSelect();
         for (let i = 0; i < 10; i++) ch.publish(q, Buffer.from('x'), true);
         await ch.sync(q);
@@ -104,7 +112,7 @@ for (const client of CLIENTS) {
       const ch = await conn.openChannel({ confirms: (tag, multiple) => (confirmed = multiple ? Math.max(confirmed, tag) : confirmed + 1) });
       const q = queue('close');
       try {
-        await admin.declareQueue(q, 'classic');
+        await admin.declareQueue(q, type);
         const consumer = await conn.openChannel();
         await consumer.consume(q, { noAck: false, prefetch: 50 }, (_body, _r, handle) => {
           received++;

@@ -7,6 +7,10 @@
 //   backed-up socket, a body overwritten after basicPublish returned goes out overwritten.
 // - rhea encodes the whole AMQP 1.0 message (the body as one data section) into a buffer of its own
 //   in Sender.send ('copied'), before it has link credit or socket room for it.
+// - stream (rabbitmq-stream-js-client) keeps the body in its publisher's queue and encodes it when the
+//   queue is written, at the latest on the next setImmediate ('until-answered'); no socket needs to be
+//   backed up for that. No message may exceed the stream protocol's frame max (1 MiB by default), so
+//   its big message is STREAM_BIG, and its queues are stream queues (the only ones it reaches).
 // For all, a body the broker has answered (confirm) has been read: overwriting it changes nothing sent.
 
 import assert from 'node:assert/strict';
@@ -19,14 +23,16 @@ import { CLIENTS } from '../../src/scenario/types.js';
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** Larger than a loopback socket's send buffer, so the socket is still backed up when publish returns. */
 const BIG = 16 * 1024 * 1024;
+/** The stream client's big message: as big as its frame max lets one be. */
+const STREAM_BIG = 512 * 1024;
 
-/** Consumes `n` messages of `q` and returns their first 4 bytes as text (the big one: 'big'). */
-async function receive(ch: AmqpChannel, q: string, n: number): Promise<string[]> {
+/** Consumes `n` messages of `q` and returns their first 4 bytes as text (the big one, of `big` bytes: 'big'). */
+async function receive(ch: AmqpChannel, q: string, n: number, big: number): Promise<string[]> {
   const got: string[] = [];
   let done!: () => void;
   const all = new Promise<void>((resolve) => (done = resolve));
   const tag = await ch.consume(q, { noAck: true, prefetch: 0 }, (body) => {
-    got.push(body.length === BIG ? 'big' : body.toString('latin1', 0, 4));
+    got.push(body.length === big ? 'big' : body.toString('latin1', 0, 4));
     if (got.length === n) done();
   });
   await all;
@@ -34,12 +40,15 @@ async function receive(ch: AmqpChannel, q: string, n: number): Promise<string[]>
   return got;
 }
 
-const expected = { amqplib: 'copied', 'rabbitmq-client': 'until-answered', rhea: 'copied' } as const;
+const expected = { amqplib: 'copied', 'rabbitmq-client': 'until-answered', rhea: 'copied', stream: 'until-answered' } as const;
 
 for (const client of CLIENTS) {
   describe(`${client}: a body after publish`, () => {
     const connect = async () => (await loadAdapter(client)).connect(URL, { connectionName: `ackbench test ${client} bodies`, timeoutMs: 5000 });
     const queue = (what: string) => `ackbench.test.bodies.${client}.${what}.${process.pid}`;
+    // The stream client reaches stream queues only.
+    const type = client === 'stream' ? 'stream' : 'classic';
+    const big = client === 'stream' ? STREAM_BIG : BIG;
 
     test(`behind a backed-up socket: the adapter says '${expected[client]}', and that is what the client does`, { timeout: 30_000 }, async () => {
       const conn = await connect();
@@ -47,13 +56,13 @@ for (const client of CLIENTS) {
       const q = queue('backlog');
       try {
         assert.equal(ch.bodyAfterPublish, expected[client]);
-        await ch.declareQueue(q, 'classic');
-        ch.publish(q, Buffer.alloc(BIG), false);
+        await ch.declareQueue(q, type);
+        ch.publish(q, Buffer.alloc(big), false);
         const body = Buffer.from('AAAA', 'latin1');
         ch.publish(q, body, false);
         body.write('BBBB', 'latin1');
         await ch.sync(q);
-        const got = await receive(ch, q, 2);
+        const got = await receive(ch, q, 2, big);
         assert.deepEqual(got, ['big', ch.bodyAfterPublish === 'copied' ? 'AAAA' : 'BBBB']);
       } finally {
         await ch.deleteQueue(q).catch(() => undefined);
@@ -74,13 +83,13 @@ for (const client of CLIENTS) {
       });
       const q = queue('answered');
       try {
-        await ch.declareQueue(q, 'classic');
-        ch.publish(q, Buffer.alloc(BIG), false);
+        await ch.declareQueue(q, type);
+        ch.publish(q, Buffer.alloc(big), false);
         const body = Buffer.from('AAAA', 'latin1');
         ch.publish(q, body, false);
         while (confirmed < 2) await new Promise<void>((resolve) => (wake = resolve));
         body.write('BBBB', 'latin1');
-        const got = await receive(ch, q, 2);
+        const got = await receive(ch, q, 2, big);
         assert.deepEqual(got, ['big', 'AAAA']);
       } finally {
         await ch.deleteQueue(q).catch(() => undefined);
@@ -98,17 +107,17 @@ for (const client of CLIENTS) {
       const q = queue('ring');
       const n = 3000;
       try {
-        await ch.declareQueue(q, 'classic');
+        await ch.declareQueue(q, type);
         const bodies = new BodySource(Buffer.alloc(1024, 0x2e), ch.bodyAfterPublish, 0, ch.heldBodyBytes);
         assert.ok(bodies.reusing);
-        other.publish(q, Buffer.alloc(BIG), false);
+        other.publish(q, Buffer.alloc(big), false);
         for (let i = 0; i < n; i++) {
           const body = bodies.take();
           body.write(String(i % 10_000).padStart(4, '0'), 'latin1');
           if (!ch.publish(q, body, false)) await ch.drained();
         }
         await Promise.all([ch.sync(q), other.sync(q)]);
-        const got = await receive(ch, q, n + 1);
+        const got = await receive(ch, q, n + 1, big);
         assert.deepEqual(
           got.filter((m) => m !== 'big'),
           Array.from({ length: n }, (_, i) => String(i).padStart(4, '0')),
