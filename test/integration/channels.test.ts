@@ -22,12 +22,16 @@ describe('producers sharing connections (channels per connection)', { concurrenc
 
   for (const client of CLIENTS) {
     test(`${client}: 4 producers, 2 channels per connection: 2 producer connections of 2 channels; 4x the messages, none lost, each latency counted once`, { timeout: 60_000 }, async () => {
-      const [cell] = expandMatrix({ ...DEFAULT_AXES, client: [client], producers: [4], channels: [2], consumers: [1], rate: [200] });
+      // The stream protocol reaches stream queues only, and rabbitmqctl's list_connections does not
+      // show its connections; AMQP 1.0 connections it shows, but with 0 channels (3.10 does not count
+      // sessions there), so for rhea only the number of producer connections is checked.
+      const [cell] = expandMatrix({ ...DEFAULT_AXES, client: [client], queue: [client === 'stream' ? 'stream' : 'classic'], producers: [4], channels: [2], consumers: [1], rate: [200] });
+      const listed = client !== 'stream';
       // Paced (200/s per producer for 2000 messages: 10 s), so the connections are listed mid-run even
       // when rabbitmqctl takes seconds to start.
       const listing: { connections: Promise<string> | null } = { connections: null };
       const onProgress = (p: Progress) => {
-        if (!listing.connections && p.sent > 800) listing.connections = node.ctl(['list_connections', '--quiet', '--no-table-headers', 'channels', 'client_properties'], 20_000);
+        if (listed && !listing.connections && p.sent > 800) listing.connections = node.ctl(['list_connections', '--quiet', '--no-table-headers', 'channels', 'client_properties'], 20_000);
       };
       const r = await runCellRepetition(cell, 1, {
         url: node.url,
@@ -36,12 +40,15 @@ describe('producers sharing connections (channels per connection)', { concurrenc
         onProgress,
       });
       assert.equal(r.status, 'ok', r.reason);
-      assert.ok(listing.connections, 'the connections were listed mid-run');
-      const producerConnections = (await listing.connections)
-        .split('\n')
-        .filter((line) => line.includes(`ackbench ${cell.id} producer`))
-        .map((line) => Number(line.trim().split('\t')[0]));
-      assert.deepEqual(producerConnections, [2, 2], 'two producer connections, two channels each');
+      if (listed) {
+        assert.ok(listing.connections, 'the connections were listed mid-run');
+        const producerConnections = (await listing.connections)
+          .split('\n')
+          .filter((line) => line.includes(`ackbench ${cell.id} producer`))
+          .map((line) => Number(line.trim().split('\t')[0]));
+        if (client === 'rhea') assert.equal(producerConnections.length, 2, 'two producer connections');
+        else assert.deepEqual(producerConnections, [2, 2], 'two producer connections, two channels each');
+      }
       assert.equal(r.counts.sent, 8000);
       assert.equal(r.counts.confirmed, 8000);
       assert.equal(r.counts.received, 8000);
