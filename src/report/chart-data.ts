@@ -142,7 +142,7 @@ export const LATENCY_PERCENTILES: readonly number[] = (() => {
 
 function latencyHistogram(aggregate: CellAggregate, kind: LatencyKind): string | null {
   // Publish latency does not exist without confirms: `none` is left out, never drawn at zero.
-  if (kind === 'publish') return !publishAnswered(aggregate.cell.publish.kind) ? null : aggregate.histograms.publish;
+  if (kind === 'publish') return publishAnswered(aggregate.cell.publish.kind) ? aggregate.histograms.publish : null;
   return aggregate.histograms.e2e;
 }
 

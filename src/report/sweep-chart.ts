@@ -98,7 +98,7 @@ export function sweepRows(run: RunFile): SweepRow[] {
     const { aggregate } = point;
     const kinds = [
       ['end-to-end', aggregate.e2eLatency],
-      ['publish', !publishAnswered(aggregate.cell.publish.kind) ? null : aggregate.publishLatency],
+      ['publish', publishAnswered(aggregate.cell.publish.kind) ? aggregate.publishLatency : null],
     ] as const;
     for (const [latency, summary] of kinds) {
       if (!summary || summary.count === 0) continue;

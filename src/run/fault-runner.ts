@@ -365,7 +365,7 @@ class FaultInjector implements CellAddIn {
     outcome.beforeFault = {
       seconds: Math.round(beforeSeconds * 1000) / 1000,
       sentPerS: rate(atFault.sent),
-      confirmedPerS: !publishAnswered(cell.publish.kind) ? null : rate(atFault.confirmed),
+      confirmedPerS: publishAnswered(cell.publish.kind) ? rate(atFault.confirmed) : null,
       // On a stream every consumer reads every message: consumed is what the slowest had (stream-fan-out.ts).
       consumedPerS: cell.consumers > 0 ? rate(consumedSoFar(r.consumers.map((c) => c.count(COUNTER.consumed)), everyConsumerReadsAll(cell))) : null,
     };

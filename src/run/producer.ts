@@ -106,21 +106,20 @@ class Producer {
     this.template = bodyTemplate(cell.size);
     this.persistent = cell.durability === 'persistent';
     const latency = control.latency;
-    this.tracker =
-      !publishAnswered(cell.publish.kind)
-        ? null
-        : new ConfirmTracker(maxOutstanding(cell.publish), {
-            confirmed: (seq, latencyNs, atNs) => {
-              this.confirmed++;
-              this.lastConfirmNs = atNs;
-              this.confirmedBits.testAndSet(seq);
-              latency.record(latencyNs / 1000);
-              Atomics.add(counters, COUNTER.confirmed, 1);
-            },
-            nacked: () => {
-              this.nacked++;
-            },
-          });
+    this.tracker = publishAnswered(cell.publish.kind)
+      ? new ConfirmTracker(maxOutstanding(cell.publish), {
+          confirmed: (seq, latencyNs, atNs) => {
+            this.confirmed++;
+            this.lastConfirmNs = atNs;
+            this.confirmedBits.testAndSet(seq);
+            latency.record(latencyNs / 1000);
+            Atomics.add(counters, COUNTER.confirmed, 1);
+          },
+          nacked: () => {
+            this.nacked++;
+          },
+        })
+      : null;
   }
 
   async run(): Promise<ProducerReport> {

@@ -38,10 +38,11 @@ export async function openModeDriver(
   confirms: ConfirmListener,
   queue: string,
 ): Promise<ModeDriver> {
+  const answered = publishAnswered(mode.kind);
   if (mode.kind === 'none') {
     const channel = await connection.openChannel();
     // No confirms: the window ends when a round trip after the last send returns (docs/architecture.md#figures-clocks-and-windows).
-    return { channel, answered: publishAnswered(mode.kind), afterPublish: () => null, finish: () => channel.sync(queue) };
+    return { channel, answered, afterPublish: () => null, finish: () => channel.sync(queue) };
   }
   if (!tracker) throw new Error(`publish mode ${mode.kind} needs a confirm tracker`);
   const t = tracker;
@@ -55,7 +56,7 @@ export async function openModeDriver(
     };
     return {
       channel,
-      answered: publishAnswered(mode.kind),
+      answered,
       afterPublish: (n) => (n % size === 0 ? commit() : null),
       finish: () => (t.outstanding > 0 ? commit() : Promise.resolve()),
     };
@@ -64,14 +65,14 @@ export async function openModeDriver(
   const finish = () => t.waitAll();
   switch (mode.kind) {
     case 'single':
-      return { channel, answered: publishAnswered(mode.kind), afterPublish: () => t.waitAll(), finish };
+      return { channel, answered, afterPublish: () => t.waitAll(), finish };
     case 'batch': {
       const size = mode.size;
-      return { channel, answered: publishAnswered(mode.kind), afterPublish: (n) => (n % size === 0 ? t.waitAll() : null), finish };
+      return { channel, answered, afterPublish: (n) => (n % size === 0 ? t.waitAll() : null), finish };
     }
     case 'async': {
       const window = mode.window;
-      return { channel, answered: publishAnswered(mode.kind), afterPublish: () => (t.outstanding >= window ? t.waitBelow(window) : null), finish };
+      return { channel, answered, afterPublish: () => (t.outstanding >= window ? t.waitBelow(window) : null), finish };
     }
   }
 }
