@@ -5,6 +5,7 @@
 
 import pRetry from 'p-retry';
 import type { AmqpConnection } from '../clients/adapter.js';
+import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
 
 export interface ReconnectPolicy {
   /** Give up after trying for this long. */
@@ -66,4 +67,26 @@ export class ReconnectingConnection {
   close(): Promise<void> {
     return this.connection.close();
   }
+}
+
+/**
+ * after: continue: the reconnect a worker gives its clients. A client whose connection died gets the
+ * worker's new one (or null once it gave up), once `queue` answers there (topology recovery:
+ * publishing before would be confirmed and dropped, consuming would fail with 404), or once waitMs
+ * passed without it. A connection that dies during that wait is replaced too.
+ */
+export function reconnectToQueue(shared: ReconnectingConnection, queue: string, policy: ReconnectPolicy, waitMs = CLIENT_QUEUE_WAIT_MS): (dead: AmqpConnection) => Promise<AmqpConnection | null> {
+  return async (dead) => {
+    const giveUpAt = Date.now() + policy.forMs;
+    for (let conn = await shared.replace(dead, policy); conn; conn = await shared.replace(conn, policy)) {
+      // Whether the connection outlived the wait (the queue answered, or the wait ran out).
+      const alive = await waitForQueue(conn, queue, waitMs).then(
+        () => true,
+        () => false,
+      );
+      if (alive) return conn;
+      if (Date.now() > giveUpAt) break;
+    }
+    return null;
+  };
 }

@@ -2,13 +2,11 @@
 // axis: a channel each; one producer when channels is 1).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AmqpConnection } from '../clients/adapter.js';
 import { loadAdapter } from '../clients/registry.js';
 import { maskCredentials } from '../broker/url.js';
 import { runConsumer } from './consumer.js';
 import { runProducer } from './producer.js';
-import { CLIENT_QUEUE_WAIT_MS, waitForQueue } from './queue-recovery.js';
-import { ReconnectingConnection } from './reconnecting-connection.js';
+import { ReconnectingConnection, reconnectToQueue } from './reconnecting-connection.js';
 import { connectionName } from './connection-name.js';
 import { LatencyRecorder } from '../measure/latency-recorder.js';
 import { threadCpu, threadLoadBetween, type ThreadCpuSample, type ThreadLoad } from '../measure/thread-cpu.js';
@@ -80,24 +78,7 @@ async function main(): Promise<void> {
   );
   const reconnectForMs = init.reconnectForMs;
   const policy = reconnectForMs ? { forMs: reconnectForMs, minDelayMs: RECONNECT_MIN_DELAY_MS, maxDelayMs: RECONNECT_MAX_DELAY_MS, signal: stopping.signal } : null;
-  // after: continue: a client whose connection died gets the worker's new one (or null once it gave
-  // up), once its queue answers there (topology recovery: publishing before would be confirmed and
-  // dropped, consuming would fail with 404). A connection that dies during that wait is replaced too.
-  const reconnect = policy
-    ? async (dead: AmqpConnection): Promise<AmqpConnection | null> => {
-        const giveUpAt = Date.now() + policy.forMs;
-        for (let conn = await shared.replace(dead, policy); conn; conn = await shared.replace(conn, policy)) {
-          // Whether the connection outlived the wait (the queue answered, or the wait ran out).
-          const alive = await waitForQueue(conn, init.queue, CLIENT_QUEUE_WAIT_MS).then(
-            () => true,
-            () => false,
-          );
-          if (alive) return conn;
-          if (Date.now() > giveUpAt) break;
-        }
-        return null;
-      }
-    : undefined;
+  const reconnect = policy ? reconnectToQueue(shared, init.queue, policy) : undefined;
   try {
     if (init.role === 'producer') {
       // One producer per id, each on its own channel of the shared connection; the worker is ready once all are.

@@ -8,8 +8,7 @@ import { readHeader, writeHeader } from '../../src/measure/header.js';
 import { LatencyRecorder } from '../../src/measure/latency-recorder.js';
 import { runConsumer } from '../../src/run/consumer.js';
 import { runProducer } from '../../src/run/producer.js';
-import { waitForQueue } from '../../src/run/queue-recovery.js';
-import { ReconnectingConnection } from '../../src/run/reconnecting-connection.js';
+import { ReconnectingConnection, reconnectToQueue } from '../../src/run/reconnecting-connection.js';
 import { COUNTER_SLOTS, type ConsumerReport, type ProducerReport, type TransferredBits } from '../../src/run/worker-protocol.js';
 import { parseConsumeMode, parsePublishMode } from '../../src/scenario/modes.js';
 import type { Cell, RunWindow } from '../../src/scenario/types.js';
@@ -48,19 +47,15 @@ export interface Run<R> {
 type Reconnect = (dead: AmqpConnection) => Promise<AmqpConnection | null>;
 
 /**
- * The connection a worker gives its client (src/run/worker.ts), and with `after: continue` its
- * reconnect: the dead connection replaced with backoff, handed on once the queue answers there.
+ * The connection a worker gives its client (src/run/worker.ts), and with `after: continue` the
+ * worker's own reconnect (reconnectToQueue), on a short backoff and queue wait.
  */
 async function workerConnection(broker: FakeBroker, afterContinue: boolean): Promise<{ connection: AmqpConnection; reconnect?: Reconnect }> {
   broker.declare(QUEUE);
   const shared = await ReconnectingConnection.open(() => broker.connect());
   if (!afterContinue) return { connection: shared.current };
   const policy = { forMs: 2000, minDelayMs: 1, maxDelayMs: 5 };
-  const reconnect = async (dead: AmqpConnection) => {
-    const conn = await shared.replace(dead, policy);
-    return conn && (await waitForQueue(conn, QUEUE, 1000)) ? conn : null;
-  };
-  return { connection: shared.current, reconnect };
+  return { connection: shared.current, reconnect: reconnectToQueue(shared, QUEUE, policy, 1000) };
 }
 
 export interface RunOptions {
