@@ -7,7 +7,10 @@
 // (same definitions: src/run/result.ts CellRates, bench/overhead-bare.ts header). The two alternate
 // cell by cell, and which goes first flips each round, so drift of the machine or the broker favours
 // neither. Reported: the median rate of each side over the rounds and their ratio (ackbench / bare):
-// publish-only, the confirmed rate (sent rate for `none`); 1P1C, the consumed rate.
+// publish-only, the confirmed rate (sent rate for `none`); 1P1C, the consumed rate. Beside it, the
+// median of the rounds' own ratios (each round's two runs are adjacent in time, so a machine whose
+// speed drifts over the rounds, as these shared 2-core machines do by 20% and more, moves both runs
+// of a pair alike) with their lowest and highest.
 //
 // single and tx:1 (a round trip per message) get --slow-messages and a warm-up scaled down alike.
 //
@@ -61,6 +64,10 @@ export interface OverheadRow {
   ackbenchMsgsPerS: number;
   /** ackbench / bare, of the medians. */
   ratio: number;
+  /** The median, lowest and highest of the rounds' own ratios (ackbench / bare of the same round). */
+  pairedRatio: number;
+  pairedRatioMin: number;
+  pairedRatioMax: number;
   bareRuns: number[];
   ackbenchRuns: number[];
   /** --peer, 1P1C rows: FlowPeer's consumed msgs/s (median, every round) and ackbench / peer, bare / peer. */
@@ -188,6 +195,7 @@ function main(): void {
     const bare = median(samples[k].bare);
     const ackbench = median(samples[k].ackbench);
     const peer = samples[k].peer.length ? median(samples[k].peer) : null;
+    const paired = samples[k].ackbench.map((a, i) => a / samples[k].bare[i]);
     const peerColumns = peer === null ? {} : { peerMsgsPerS: round1(peer), ackbenchToPeer: ratio(ackbench, peer), bareToPeer: ratio(bare, peer), peerRuns: samples[k].peer.map(round1) };
     return {
       kind: s.kind,
@@ -199,6 +207,9 @@ function main(): void {
       bareMsgsPerS: round1(bare),
       ackbenchMsgsPerS: round1(ackbench),
       ratio: ratio(ackbench, bare),
+      pairedRatio: ratio(median(paired), 1),
+      pairedRatioMin: ratio(Math.min(...paired), 1),
+      pairedRatioMax: ratio(Math.max(...paired), 1),
       bareRuns: samples[k].bare.map(round1),
       ackbenchRuns: samples[k].ackbench.map(round1),
       ...peerColumns,
@@ -212,7 +223,7 @@ function main(): void {
     return;
   }
   console.log(`1024 B, ${rounds} alternating rounds; medians of msgs/s (publish: confirmed, or sent for none; 1p1c: consumed)`);
-  console.table(rows.map(({ bareRuns, ackbenchRuns, peerRuns, ...r }) => r));
+  console.table(rows.map(({ bareRuns, ackbenchRuns, peerRuns, pairedRatioMin, pairedRatioMax, ...r }) => ({ ...r, pairedRange: `${pairedRatioMin}-${pairedRatioMax}` })));
   console.log(`written: ${file}`);
 }
 

@@ -11,8 +11,15 @@
 //      timeline), the backlog (sent - consumed so far) grew by at most BACKLOG_GROWTH of what was
 //      sent in that half. Windows shorter than 2 whole seconds are judged on 1-3 alone.
 // The search: the first probe at the unpaced consumed rate (capped at the unpaced sent rate, which no
-// pace can beat), then bisection between the highest rate held and the lowest one not held (0 and the
+// pace can beat), then bisection between the highest rate held and the lowest one rejected (0 and the
 // unpaced sent rate to begin with), MAX_RATE_PROBES probes in all. Pure: the caller runs the probes.
+//
+// A rate is rejected only after it failed REJECT_AFTER_FAILS probes in a row; one that held once is
+// held. The evidence is not symmetric: a probe that held kept pace, latency and backlog over its whole
+// window, which a rate beyond the system's capacity cannot do, while near capacity the system is
+// bistable (once a backlog forms the consumer slows down, README "--max-rate"), so one stall can sink
+// a rate that holds at other times. A search of single probes let that one failure cap every later
+// probe below it; the retry takes that chance from 1 in N to about 1 in N squared.
 
 import type { CellResult, MaxRateProbe, MaxRateSearch } from './result.js';
 
@@ -20,7 +27,9 @@ import type { CellResult, MaxRateProbe, MaxRateSearch } from './result.js';
 export type { MaxRateProbe, MaxRateSearch };
 
 export const DEFAULT_P99_BOUND_MS = 500;
-export const MAX_RATE_PROBES = 6;
+export const MAX_RATE_PROBES = 8;
+/** Failed probes in a row that reject a rate (see the header). */
+export const REJECT_AFTER_FAILS = 2;
 export const PACE_KEPT = 0.95;
 export const BACKLOG_GROWTH = 0.02;
 
@@ -59,17 +68,28 @@ export function backlogGrowth(r: CellResult): { grew: number; sent: number } | n
   return { grew: backlog - backlogAtMid, sent };
 }
 
-/** The next rate to probe given those probed so far, or null when the search is done. */
+/** Whether the probes so far at `rate` reject it: it never held, and failed REJECT_AFTER_FAILS times. */
+function rejected(probes: readonly MaxRateProbe[], rate: number): boolean {
+  const at = probes.filter((p) => p.ratePerS === rate);
+  return !at.some((p) => p.held) && at.length >= REJECT_AFTER_FAILS;
+}
+
+/**
+ * The next rate to probe given those probed so far, or null when the search is done. A rate comes
+ * back (at once, as the next probe) only after a failure, until it held or was rejected.
+ */
 export function nextProbeRate(search: Pick<MaxRateSearch, 'unpacedConsumedPerS' | 'unpacedSentPerS' | 'probes'>, maxProbes = MAX_RATE_PROBES): number | null {
   const { probes } = search;
   if (probes.length >= maxProbes) return null;
   if (probes.length === 0) return Math.max(1, Math.round(Math.min(search.unpacedConsumedPerS, search.unpacedSentPerS)));
+  const last = probes[probes.length - 1];
+  if (!last.held && !rejected(probes, last.ratePerS) && !probes.some((p) => p.held && p.ratePerS >= last.ratePerS)) return last.ratePerS;
   const held = probes.filter((p) => p.held).map((p) => p.ratePerS);
-  const failed = probes.filter((p) => !p.held).map((p) => p.ratePerS);
   const lo = held.length ? Math.max(...held) : 0;
-  const hi = failed.length ? Math.min(...failed.filter((f) => f > lo).concat(search.unpacedSentPerS)) : search.unpacedSentPerS;
+  const rejects = probes.filter((p) => rejected(probes, p.ratePerS) && p.ratePerS > lo).map((p) => p.ratePerS);
+  const hi = Math.min(search.unpacedSentPerS, ...rejects);
   const next = Math.round((lo + hi) / 2);
-  // Nothing left between them at whole msg/s (or a rate already probed): done.
+  // Nothing left between them at whole msg/s (or a rate already settled): done.
   if (next <= lo || next >= hi || probes.some((p) => p.ratePerS === next)) return null;
   return next;
 }

@@ -218,22 +218,26 @@ async function searchMaxRate(state: RunState, cell: Cell, ofCell: CellResult[], 
     p99BoundMs,
     probes: [],
   };
-  const probed = new Set<string>();
+  // Probes of each probe cell so far: a retried rate is the cell's next repetition.
+  const probed = new Map<string, number>();
   for (let rate = nextProbeRate(search); rate !== null && !options.signal?.aborted; rate = nextProbeRate(search)) {
     const perProducer = Math.max(1, Math.round(rate / cell.producers));
     const paced: Cell = { ...cell, rate: perProducer };
     const probe = { ...paced, id: cellId(paced) };
-    // Rates split over several producers round to whole msg/s each: the same cell twice ends the search.
-    if (probed.has(probe.id)) break;
-    probed.add(probe.id);
+    const last = search.probes.at(-1);
+    const retry = last !== undefined && !last.held && last.ratePerS === perProducer * cell.producers;
+    // Rates split over several producers round to whole msg/s each: the same cell again, other than as a retry, ends the search.
+    const repetition = (probed.get(probe.id) ?? 0) + 1;
+    if (repetition > 1 && !retry) break;
+    probed.set(probe.id, repetition);
     state.index++;
     state.total++;
     // --resume: the same unpaced results lead to the same probes; one already run is kept.
-    let result = state.done.get(`${probe.id}#1`);
+    let result = state.done.get(`${probe.id}#${repetition}`);
     if (!result) {
-      state.emit({ type: 'cell-start', index: state.index, total: state.total, cell: probe.id, repetition: 1 });
-      const onProgress = (p: Progress) => state.emit({ type: 'progress', cell: probe.id, repetition: 1, ...p });
-      result = await runCellRepetition(probe, 1, { url, runId, window: state.scenario.window, signal: options.signal, onProgress });
+      state.emit({ type: 'cell-start', index: state.index, total: state.total, cell: probe.id, repetition });
+      const onProgress = (p: Progress) => state.emit({ type: 'progress', cell: probe.id, repetition, ...p });
+      result = await runCellRepetition(probe, repetition, { url, runId, window: state.scenario.window, signal: options.signal, onProgress });
       if (options.signal?.aborted) return false;
     }
     record(state, result);

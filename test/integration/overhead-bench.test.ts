@@ -34,6 +34,9 @@ test('bench/overhead runs bare and ackbench cells alternating and writes one rat
     assert.equal(row.ackbenchRuns.length, 2);
     for (const x of [...row.bareRuns, ...row.ackbenchRuns]) assert.ok(Number.isFinite(x) && x > 0, `${row.client} ${row.publish}: ${x}`);
     assert.ok(Math.abs(row.ratio - row.ackbenchMsgsPerS / row.bareMsgsPerS) < 0.01, `${row.client} ${row.publish} ratio`);
+    const paired = row.ackbenchRuns.map((a, i) => a / row.bareRuns[i]).sort((a, b) => a - b);
+    assert.ok(Math.abs(row.pairedRatio - (paired[0] + paired[1]) / 2) < 0.01, `${row.client} ${row.publish} paired ratio`);
+    assert.ok(Math.abs(row.pairedRatioMin - paired[0]) < 0.01 && Math.abs(row.pairedRatioMax - paired[1]) < 0.01, `${row.client} ${row.publish} paired range`);
   }
   // The table goes to stdout, one line per round and cell to stderr.
   assert.match(r.stdout, /ratio/);

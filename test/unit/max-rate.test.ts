@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backlogGrowth, judgeProbe, maxRateOf, nextProbeRate, type MaxRateProbe } from '../../src/run/max-rate.js';
+import { backlogGrowth, judgeProbe, maxRateOf, MAX_RATE_PROBES, nextProbeRate, REJECT_AFTER_FAILS, type MaxRateProbe } from '../../src/run/max-rate.js';
 import type { CellResult, TimelinePoint } from '../../src/run/result.js';
 import { headlineRate } from '../../src/report/chart-data.js';
 import { aggregate } from '../../src/stats/aggregate.js';
@@ -52,7 +52,39 @@ test('the search converges below the capacity of a system it does not know, and 
     const found = maxRateOf(search.probes)!;
     assert.ok(found <= capacity, `${capacity}: ${found}`);
     assert.ok(found >= capacity * 0.97, `${capacity}: ${found} after ${search.probes.length} probes`);
-    assert.equal(new Set(search.probes.map((p) => p.ratePerS)).size, search.probes.length, 'no rate probed twice');
+    search.probes.forEach((p, k) => {
+      const before = search.probes.slice(0, k).filter((q) => q.ratePerS === p.ratePerS);
+      if (before.length === 0) return;
+      assert.ok(before.length < REJECT_AFTER_FAILS && !search.probes[k - 1].held && search.probes[k - 1].ratePerS === p.ratePerS, `${capacity}: ${p.ratePerS} probed again only straight after it failed`);
+    });
+  }
+});
+
+const probeAt = (ratePerS: number, held: boolean): MaxRateProbe => ({ ratePerS, held, reason: held ? null : 'stalled', e2eP99Us: null, sentPerS: ratePerS, consumedPerS: null });
+
+test('a rate that failed once is probed again at once; it is rejected only after failing twice, and held once it held', () => {
+  const base = { unpacedConsumedPerS: 1000, unpacedSentPerS: 2000 };
+  assert.equal(nextProbeRate({ ...base, probes: [probeAt(1000, false)] }), 1000, 'a first failure is retried');
+  assert.equal(nextProbeRate({ ...base, probes: [probeAt(1000, false), probeAt(1000, false)] }), 500, 'rejected after two: bisect below it');
+  assert.equal(nextProbeRate({ ...base, probes: [probeAt(1000, false), probeAt(1000, true)] }), 1500, 'held on the retry: bisect above it');
+  // A failure below a rate that already held settles nothing: no retry.
+  assert.equal(nextProbeRate({ ...base, probes: [probeAt(1000, true), probeAt(1500, false), probeAt(1500, true), probeAt(1250, false)] }), 1750);
+  assert.equal(maxRateOf([probeAt(1000, false), probeAt(1000, true)]), 1000);
+});
+
+test('a system that stalls once at any rate near its capacity: the retrying search still finds it', () => {
+  // Each rate within 15% below capacity fails its first probe (a stall), holds on the next; above capacity it always fails.
+  for (const capacity of [950, 4_321, 34_000]) {
+    const search = { unpacedConsumedPerS: capacity * 0.75, unpacedSentPerS: capacity * 1.3, probes: [] as MaxRateProbe[] };
+    const tried = new Set<number>();
+    for (let rate = nextProbeRate(search); rate !== null; rate = nextProbeRate(search)) {
+      const stalls = rate > capacity * 0.85 && !tried.has(rate);
+      tried.add(rate);
+      search.probes.push(probeAt(rate, rate <= capacity && !stalls));
+    }
+    assert.ok(search.probes.length <= MAX_RATE_PROBES);
+    const found = maxRateOf(search.probes)!;
+    assert.ok(found <= capacity && found >= capacity * 0.9, `${capacity}: found ${found} in ${search.probes.map((p) => `${p.ratePerS}${p.held ? '+' : '-'}`).join(' ')}`);
   }
 });
 
