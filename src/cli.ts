@@ -41,6 +41,7 @@ interface RunFlags {
   size?: string;
   producers?: string;
   channels?: string;
+  deduplication?: string;
   consumers?: string;
   rate?: string;
   messages?: number;
@@ -83,6 +84,7 @@ function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep' | 'maxRate'>): Sce
       size: flags.size,
       producers: flags.producers,
       channels: flags.channels,
+      deduplication: flags.deduplication,
       consumers: flags.consumers,
       rate: flags.rate,
     },
@@ -247,6 +249,7 @@ function addScenarioOptions(command: Command, help: { consumers: string; repetit
     .option('--size <list>', 'message sizes in bytes')
     .option('--producers <list>', 'producer counts')
     .option('--channels <list>', 'producer channels per connection: producers share connections, a channel each (default 1: a connection per producer)')
+    .option('--deduplication <list>', 'stream publisher deduplication: off, on (named publishers; the stream client only)')
     .option('--consumers <list>', help.consumers)
     .option('--rate <list>', 'target msgs/s per producer, or unlimited')
     .option('--messages <n>', 'measured messages per producer', number('--messages'))

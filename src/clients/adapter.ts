@@ -81,6 +81,13 @@ export interface ChannelOptions {
    * basic.nack. Delivery tags count from 1 with the channel's first publish.
    */
   confirms?: ConfirmListener;
+  /**
+   * The stream client only (other adapters ignore it; registry.ts refuses their deduplication
+   * cells): the name (publisherRef) of the channel's publisher, so the broker deduplicates its
+   * messages by publishing id. Another channel with the same name, on a new connection, carries the
+   * ids on from the broker's last stored one; `confirms` still gets tags from 1 per channel.
+   */
+  publisherName?: string;
 }
 
 export interface AmqpConnection {

@@ -18,14 +18,20 @@ export function loadAdapter(name: ClientName): Promise<ClientAdapter> {
 
 /**
  * Why `cell` cannot run on its client, or null. Synchronous (no adapter is loaded): a cell is refused
- * before anything connects. The AMQP 0-9-1 clients run every cell the broker runs.
+ * before anything connects. The AMQP 0-9-1 clients run every cell the broker runs, except those with
+ * publisher deduplication, which only the stream protocol has.
  */
 const unsupported: Record<ClientName, (cell: Cell) => string | null> = {
-  amqplib: () => null,
-  'rabbitmq-client': () => null,
-  rhea: (cell) => (cell.publish.kind === 'tx' ? 'RabbitMQ has no AMQP 1.0 transactions (tx:N needs the AMQP 0-9-1 tx class)' : null),
+  amqplib: (cell) => noDeduplication(cell, 'amqplib (AMQP 0-9-1)'),
+  'rabbitmq-client': (cell) => noDeduplication(cell, 'rabbitmq-client (AMQP 0-9-1)'),
+  rhea: (cell) => (cell.publish.kind === 'tx' ? 'RabbitMQ has no AMQP 1.0 transactions (tx:N needs the AMQP 0-9-1 tx class)' : noDeduplication(cell, 'rhea (AMQP 1.0)')),
   stream: streamUnsupportedReason,
 };
+
+/** Deduplication by publishing id is the stream protocol's (a named publisher); the other protocols have nothing like it. */
+function noDeduplication(cell: Cell, client: string): string | null {
+  return cell.deduplication === 'on' ? `deduplication is a stream-protocol publisher feature (a named publisher); ${client} has none` : null;
+}
 
 /** The stream protocol reaches stream queues only, has no transactions, and rabbitmqctl's connection commands do not see it. */
 function streamUnsupportedReason(cell: Cell): string | null {

@@ -6,8 +6,10 @@
 //   connects publishers and consumers to the host and port the node advertises (its
 //   stream.advertised_host / _port): private nodes advertise 127.0.0.1 (broker/local-node.ts);
 // - a channel publishes to one stream, through one publisher declared at its first publish;
-// - confirms: the broker confirms every message by its publishing id, which the library counts from
-//   1 per publisher, so the ids are the ConfirmListener tags as they stand; a publish error is a nack.
+// - confirms: the broker confirms every message by its publishing id, which the library counts up
+//   per publisher from a base: 0 for an unnamed publisher, the broker's last stored id for a named
+//   one (below). The adapter hands the ConfirmListener the id less that base, so the tags are 1, 2,
+//   3... per channel, as AMQP 0-9-1's delivery tags; a publish error is a nack.
 //   Confirms reach the Client's listeners (listeners.publish_confirm: publisher.on('publish_confirm')
 //   would hear every publisher of the connection), which route them by publisher id and connection;
 // - batching: send() queues the message, and the library writes its queue as one publish frame when
@@ -20,8 +22,16 @@
 // - `tx:N`: refused (registry.ts), the stream protocol has no transactions;
 // - durability: a stream writes every message to its log, whatever the header says; `persistent` is
 //   not sent (the library's message options have no AMQP 1.0 header), transient cells run the same;
-// - deduplication: off. The publisher has no name (publisherRef), so the broker does not check
-//   publishing ids; ackbench never publishes a message twice, so naming it would only add that check;
+// - deduplication (the cell's `deduplication` axis): `off`, the publisher has no name (publisherRef)
+//   and the broker checks no publishing ids. `on`, the producer passes its publisher name
+//   (ChannelOptions.publisherName, run/connection-name.ts) and the publisher is declared under it:
+//   the broker then drops a message whose publishing id is not above the last one it stored for that
+//   name on the stream, and confirms it all the same (test/integration/stream-dedup.test.ts pins
+//   both). What `on` costs: a round trip per channel opened (the library asks the broker for the
+//   name's last id, queryPublisherSequence, before the publisher's first message) and the broker's
+//   check of every message's id. A channel opened again under the name (a reconnect under `after:
+//   continue`) numbers on from the broker's id, so its messages are not taken for duplicates.
+//   ackbench never publishes a message twice, so `on` drops nothing: the axis measures the check;
 // - consumers: from the offset ConsumeOptions.streamOffset says (default first), with credits. A
 //   credit is one chunk (a batch the broker wrote together, up to 100 messages from this client's
 //   publishers), not one message: the prefetch P becomes ceil(P / 100) credits (at least 1; 0,
@@ -139,6 +149,17 @@ function connectionOf(holder: unknown): LibraryConnection | null {
   return c;
 }
 
+/**
+ * A named publisher's publishing id before its first message: the broker's last stored id for its
+ * name, which the library queried at declarePublisher (client.js) and keeps in a private field; the
+ * next message gets this + 1. Read once, before the publisher sends anything.
+ */
+function startingId(p: Publisher): bigint {
+  const id = (p as unknown as { publishingId?: unknown }).publishingId;
+  if (typeof id !== 'bigint') throw new Error(`rabbitmq-stream-js-client ${version} keeps no publishingId on its publisher to count confirm tags from (src/clients/stream.ts)`);
+  return id;
+}
+
 class StreamChannel implements AmqpChannel {
   // send() keeps the Buffer in the publisher's queue and encodes it only when the queue is written
   // (at 100 messages, before it outgrows a frame, or on the next setImmediate), always before the
@@ -161,9 +182,13 @@ class StreamChannel implements AmqpChannel {
   private readonly consumers = new Map<string, Consumer>();
   private readonly life = new Lifeline();
 
+  /** The library's publishing id before this channel's first message: confirm tags are ids less this. */
+  private base = 0n;
+
   constructor(
     private readonly owner: StreamAdapterConnection,
     private readonly confirms: ConfirmListener | null,
+    private readonly publisherName: string | null,
   ) {
     this.heldBodyBytes = owner.frameBudget;
     // Every waiter rejected, before the onClose listeners hear of it.
@@ -184,7 +209,7 @@ class StreamChannel implements AmqpChannel {
   /** The broker's answer to publishing id `id` of this channel's publisher (its confirm tag). */
   answer(id: bigint, ack: boolean): void {
     this.answered++;
-    this.confirms?.(Number(id), false, ack);
+    this.confirms?.(Number(id - this.base), false, ack);
     if (this.waiters.length > 0) this.wake();
   }
 
@@ -216,13 +241,18 @@ class StreamChannel implements AmqpChannel {
 
   private async declarePublisher(stream: string): Promise<void> {
     try {
-      const p = await this.owner.client.declarePublisher({ stream, connectionClosedListener: () => this.owner.lost(new Error(`stream connection to the leader of ${stream} closed`)) });
+      const p = await this.owner.client.declarePublisher({
+        stream,
+        ...(this.publisherName !== null ? { publisherRef: this.publisherName } : {}),
+        connectionClosedListener: () => this.owner.lost(new Error(`stream connection to the leader of ${stream} closed`)),
+      });
       if (this.life.closedByUs) {
         // Closed while it was being declared: nothing is published on it.
         await this.owner.client.deletePublisher(p.extendedId).catch(() => undefined);
         return;
       }
       this.owner.own(p);
+      if (this.publisherName !== null) this.base = startingId(p);
       this.owner.route(p, this);
       this.publisher = p;
       for (const body of this.pending.splice(0)) this.send(p, body);
@@ -450,7 +480,7 @@ class StreamAdapterConnection implements AmqpConnection {
 
   async openChannel(options: ChannelOptions = {}): Promise<AmqpChannel> {
     if (this.failure) throw this.failure;
-    return new StreamChannel(this, options.confirms ?? null);
+    return new StreamChannel(this, options.confirms ?? null, options.publisherName ?? null);
   }
 
   onBlocked(): void {

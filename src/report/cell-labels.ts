@@ -3,7 +3,7 @@
 // stay short.
 
 import { consumeLabel, publishLabel } from '../scenario/modes.js';
-import { channelsOf } from '../scenario/matrix.js';
+import { channelsOf, deduplicationOf } from '../scenario/matrix.js';
 import { publishParameter } from '../scenario/publish-traits.js';
 import { DURABILITIES, PUBLISH_KINDS, type Cell, type PublishMode } from '../scenario/types.js';
 
@@ -12,7 +12,7 @@ import { DURABILITIES, PUBLISH_KINDS, type Cell, type PublishMode } from '../sce
  * is the fault a cell of ackbench faults ran under ('none' for every cell of a plain run, so it never
  * varies there and never shows).
  */
-export const GROUPING_AXES = ['fault', 'client', 'queue', 'consume', 'size', 'producers', 'channels', 'consumers', 'rate'] as const;
+export const GROUPING_AXES = ['fault', 'client', 'queue', 'consume', 'size', 'producers', 'channels', 'deduplication', 'consumers', 'rate'] as const;
 export type GroupingAxis = (typeof GROUPING_AXES)[number];
 
 /** Orders publish modes by kind (PUBLISH_KINDS, the traits table's order), then by their size or window. */
@@ -50,6 +50,8 @@ export function axisValueLabel(cell: Cell, axis: GroupingAxis): string {
       const channels = channelsOf(cell);
       return channels === 1 ? 'a connection per producer' : `${channels} producer channels per connection`;
     }
+    case 'deduplication':
+      return `deduplication ${deduplicationOf(cell)}`;
     case 'consumers':
       return `${cell.consumers} consumer${cell.consumers === 1 ? '' : 's'}`;
     case 'rate':
@@ -97,6 +99,7 @@ export function axisColumns(cell: Cell) {
     size_bytes: cell.size,
     producers: cell.producers,
     channels_per_connection: channelsOf(cell),
+    deduplication: deduplicationOf(cell),
     consumers: cell.consumers,
     rate_msg_per_s: cell.rate,
     fault: cell.fault ?? null,

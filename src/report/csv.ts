@@ -36,7 +36,7 @@ export const FAULT_COLUMNS = [
 export const COST_COLUMNS = ['client_cpu_us_per_msg', 'broker_cpu_us_per_msg', 'fsyncs_per_1k', 'disk_bytes_per_msg', 'broker_rss_peak_mib', 'metrics_source', 'bottleneck'] as const;
 
 export const EXTRA_COLUMNS = [
-  'rate_per_s', 'channels', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
+  'rate_per_s', 'channels', 'deduplication', 'status', 'reason', 'out_of_order', 'missing', 'recovered', 'redelivered', 'unexpected',
   'publish_count', 'publish_mean_us', 'e2e_count', 'e2e_mean_us',
   'send_window_s', 'confirm_window_s', 'consume_window_s', 'client_bound',
   'sent_per_s_min', 'sent_per_s_max', 'sent_per_s_ci95_low', 'sent_per_s_ci95_high',

@@ -3,7 +3,7 @@
 
 import cliProgress from 'cli-progress';
 import { headlineOfRates } from '../measure/headline.js';
-import { channelsOf } from '../scenario/matrix.js';
+import { channelsOf, deduplicationOf } from '../scenario/matrix.js';
 import { publishLabel, consumeLabel } from '../scenario/modes.js';
 import type { RunEvent } from './run-scenario.js';
 import type { CellResult, RunFile } from './result.js';
@@ -35,7 +35,7 @@ function costCells(r: CellResult): string[] {
 
 /** How the table names a cell: its axes, then a suffix (the repetition, or the median row's). */
 function cellLabel(cell: Cell, suffix: string): string {
-  return `${cell.client} ${cell.durability} ${publishLabel(cell.publish)} ${consumeLabel(cell.consume)} ${cell.queue}${cell.producers + cell.consumers > 2 ? ` p${cell.producers}c${cell.consumers}` : ''}${channelsOf(cell) > 1 ? ` ch${channelsOf(cell)}` : ''}${cell.rate ? ` @${cell.rate}/s` : ''}${suffix}`;
+  return `${cell.client} ${cell.durability} ${publishLabel(cell.publish)} ${consumeLabel(cell.consume)} ${cell.queue}${cell.producers + cell.consumers > 2 ? ` p${cell.producers}c${cell.consumers}` : ''}${channelsOf(cell) > 1 ? ` ch${channelsOf(cell)}` : ''}${deduplicationOf(cell) === 'on' ? ' dedup' : ''}${cell.rate ? ` @${cell.rate}/s` : ''}${suffix}`;
 }
 
 /** Rates as the table shows them: the whole measured window, or (fault cells) until the fault. */

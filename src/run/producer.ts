@@ -8,6 +8,7 @@ import { nowNs } from '../measure/clock.js';
 import { ConfirmTracker } from '../measure/confirm-tracker.js';
 import { bodyTemplate, writeHeader } from '../measure/header.js';
 import { Pacer } from '../measure/pacer.js';
+import { deduplicationOf } from '../scenario/matrix.js';
 import { maxOutstanding } from '../scenario/modes.js';
 import type { Cell, RunWindow } from '../scenario/types.js';
 import { BodySource } from './bodies.js';
@@ -21,6 +22,11 @@ import { publishAnswered } from '../scenario/publish-traits.js';
 const YIELD_EVERY = 512;
 
 export interface ProducerControl {
+  /**
+   * The name of this producer's stream publisher (connection-name.ts publisherName), the same on
+   * every connection it opens; given to its channels on deduplication cells only.
+   */
+  publisherName: string;
   /** Resolves when the main thread says to start the measured window. */
   go: Promise<void>;
   /** Set when the main thread asks to stop early. */
@@ -154,7 +160,9 @@ class Producer {
     const confirms = (tag: number, multiple: boolean, ack: boolean) => {
       if (gen === this.gen && tracker) tracker.settle(tag, multiple, ack, nowNs());
     };
-    const driver = await openModeDriver(this.cell.publish, tracker, connection, confirms, this.queue);
+    // Deduplication cells: every channel of this producer, on every connection, under its one name.
+    const named = deduplicationOf(this.cell) === 'on' ? { publisherName: this.control.publisherName } : {};
+    const driver = await openModeDriver(this.cell.publish, tracker, connection, confirms, this.queue, named);
     driver.channel.onClose((err) => this.fail(gen, err));
     this.driver = driver;
     // Reused bodies keep to the tracker's bound, which tracker.sent() enforces (it throws past it).

@@ -2,7 +2,7 @@
 // scenario/publish-traits.ts (spelling, parameter, answered, outstanding bound, order, colour,
 // description) and its driver here; never a client adapter.
 
-import type { AmqpChannel, AmqpConnection, ConfirmListener } from '../clients/adapter.js';
+import type { AmqpChannel, AmqpConnection, ChannelOptions, ConfirmListener } from '../clients/adapter.js';
 import type { ConfirmTracker } from '../measure/confirm-tracker.js';
 import { nowNs } from '../measure/clock.js';
 import { publishAnswered } from '../scenario/publish-traits.js';
@@ -29,7 +29,8 @@ export interface ModeDriver {
 /**
  * Open a channel of `connection` in `mode`. `confirms` gets the broker's basic.ack / basic.nack on a
  * confirm channel; `tracker` (null only for `none`) holds what is unanswered; `queue` is where
- * `none` makes its closing round trip.
+ * `none` makes its closing round trip; `named` carries the publisher name of a deduplication cell to
+ * the channel, whatever the mode.
  */
 export async function openModeDriver(
   mode: PublishMode,
@@ -37,17 +38,18 @@ export async function openModeDriver(
   connection: AmqpConnection,
   confirms: ConfirmListener,
   queue: string,
+  named: Pick<ChannelOptions, 'publisherName'> = {},
 ): Promise<ModeDriver> {
   const answered = publishAnswered(mode.kind);
   if (mode.kind === 'none') {
-    const channel = await connection.openChannel();
+    const channel = await connection.openChannel(named);
     // No confirms: the window ends when a round trip after the last send returns (docs/architecture.md#figures-clocks-and-windows).
     return { channel, answered, afterPublish: () => null, finish: () => channel.sync(queue) };
   }
   if (!tracker) throw new Error(`publish mode ${mode.kind} needs a confirm tracker`);
   const t = tracker;
   if (mode.kind === 'tx') {
-    const channel = await connection.openChannel();
+    const channel = await connection.openChannel(named);
     await channel.txSelect();
     const size = mode.size;
     const commit = async () => {
@@ -61,7 +63,7 @@ export async function openModeDriver(
       finish: () => (t.outstanding > 0 ? commit() : Promise.resolve()),
     };
   }
-  const channel = await connection.openChannel({ confirms });
+  const channel = await connection.openChannel({ ...named, confirms });
   const finish = () => t.waitAll();
   switch (mode.kind) {
     case 'single':

@@ -7,7 +7,7 @@ import { maskCredentials } from '../broker/url.js';
 import { runConsumer } from './consumer.js';
 import { runProducer } from './producer.js';
 import { ReconnectingConnection, reconnectToQueue } from './reconnecting-connection.js';
-import { connectionName } from './connection-name.js';
+import { connectionName, publisherName } from './connection-name.js';
 import { LatencyRecorder } from '../measure/latency-recorder.js';
 import { threadCpu, threadLoadBetween, type ThreadCpuSample, type ThreadLoad } from '../measure/thread-cpu.js';
 import { LATENCY_INTERVAL_MS, type MainToWorker, type WorkerInit, type WorkerToMain } from './worker-protocol.js';
@@ -85,8 +85,9 @@ async function main(): Promise<void> {
       const ids = init.producerIds ?? [init.index];
       let ready = 0;
       const reports = await Promise.all(
-        ids.map((id) =>
+        ids.map((id, channel) =>
           runProducer(shared.current, init.cell, init.window, init.queue, id, counters, {
+            publisherName: publisherName(init.cell.id, init.index, channel),
             go,
             stopped: () => stopped,
             ready: () => {

@@ -7,7 +7,7 @@
 import { consumeLabel, parseConsumeMode, parsePublishMode, publishLabel } from './modes.js';
 import { UsageError } from '../errors.js';
 import { FAULT_AFTER, FAULT_KINDS, type Cell, type FaultAfter, type FaultKind, type Scenario, type ScenarioFault } from './types.js';
-import { cellId, channelsOf } from './matrix.js';
+import { cellId, channelsOf, deduplicationOf } from './matrix.js';
 
 export const FAULT_SPELLING = `${FAULT_KINDS.join(' | ')}, optionally @N (messages sent) or @Ss (seconds), then optionally :continue (clients reconnect and go on) or :stop, e.g. kill9@2500:continue`;
 
@@ -67,6 +67,8 @@ function cellAxisValue(cell: Cell, axis: string): string {
       return String(cell.producers);
     case 'channels':
       return String(channelsOf(cell));
+    case 'deduplication':
+      return deduplicationOf(cell);
     case 'consumers':
       return String(cell.consumers);
     case 'rate':

@@ -1,7 +1,7 @@
 // Matrix expansion: the product of the axes, in a stable order, each cell with a stable id.
 
 import { consumeLabel, parseConsumeMode, parsePublishMode, publishLabel } from './modes.js';
-import type { Cell, ClientName, ConsumeMode, Durability, PublishMode, QueueType } from './types.js';
+import type { Cell, ClientName, ConsumeMode, Deduplication, Durability, PublishMode, QueueType } from './types.js';
 
 export interface Axes {
   client: ClientName[];
@@ -13,6 +13,8 @@ export interface Axes {
   producers: number[];
   /** Producer channels per connection. */
   channels: number[];
+  /** Stream publisher deduplication, off or on. */
+  deduplication: Deduplication[];
   consumers: number[];
   /** 'unlimited' or messages per second per producer. */
   rate: ('unlimited' | number)[];
@@ -27,6 +29,7 @@ export const DEFAULT_AXES: Axes = {
   size: [1024],
   producers: [1],
   channels: [1],
+  deduplication: ['off'],
   consumers: [1],
   rate: ['unlimited'],
 };
@@ -34,6 +37,11 @@ export const DEFAULT_AXES: Axes = {
 /** Producer channels per connection of a cell (1 for cells stored before the axis existed). */
 export function channelsOf(cell: Pick<Cell, 'channels'>): number {
   return cell.channels ?? 1;
+}
+
+/** A cell's stream publisher deduplication (off for cells stored before the axis existed). */
+export function deduplicationOf(cell: Pick<Cell, 'deduplication'>): Deduplication {
+  return cell.deduplication ?? 'off';
 }
 
 export function cellId(c: Omit<Cell, 'id'>): string {
@@ -44,7 +52,9 @@ export function cellId(c: Omit<Cell, 'id'>): string {
   // Shared producer connections add a part (p4c1.ch4); one connection per producer adds none, so ids
   // of runs made before the channels axis existed still match.
   const channels = channelsOf(c) > 1 ? [`ch${channelsOf(c)}`] : [];
-  return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, ...channels, rate, ...fault]
+  // Likewise deduplication: on adds `dedup`, off (and cells stored before the axis) nothing.
+  const dedup = deduplicationOf(c) === 'on' ? ['dedup'] : [];
+  return [c.client, c.durability, publishLabel(c.publish), consumeLabel(c.consume), c.queue, `${c.size}B`, `p${c.producers}c${c.consumers}`, ...channels, ...dedup, rate, ...fault]
     .join('.')
     .replace(/:/g, '-');
 }
@@ -62,11 +72,12 @@ export function expandMatrix(axes: Axes): Cell[] {
             for (const size of new Set(axes.size))
               for (const producers of new Set(axes.producers))
                 for (const channels of new Set(axes.channels))
-                  for (const consumers of new Set(axes.consumers))
-                    for (const r of new Set(axes.rate)) {
-                      const cell = { client, durability, publish: p, consume: c, queue, size, producers, channels, consumers, rate: r === 'unlimited' ? null : r };
-                      cells.push({ id: cellId(cell), ...cell });
-                    }
+                  for (const deduplication of new Set(axes.deduplication))
+                    for (const consumers of new Set(axes.consumers))
+                      for (const r of new Set(axes.rate)) {
+                        const cell = { client, durability, publish: p, consume: c, queue, size, producers, channels, deduplication, consumers, rate: r === 'unlimited' ? null : r };
+                        cells.push({ id: cellId(cell), ...cell });
+                      }
   return cells;
 }
 

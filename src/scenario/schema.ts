@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { HEADER_BYTES } from '../measure/header.js';
 import { CONSUME_SPELLING, ModeSpellingError, parseConsumeMode, parsePublishMode, PUBLISH_SPELLING } from './modes.js';
-import { CLIENTS, DURABILITIES, FAULT_AFTER, FAULT_KINDS, QUEUE_TYPES } from './types.js';
+import { CLIENTS, DEDUPLICATIONS, DURABILITIES, FAULT_AFTER, FAULT_KINDS, QUEUE_TYPES } from './types.js';
 
 /** RabbitMQ 4's default max_message_size; larger bodies are refused by the broker. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -55,6 +55,7 @@ export const AXES_SCHEMA = z
     producers: axis(positiveInt.max(MAX_CLIENTS, `must be at most ${MAX_CLIENTS}`)),
     // RabbitMQ's default channel_max is 2047 channels per connection.
     channels: axis(positiveInt.max(2047, "must be at most 2047 (RabbitMQ's default channel_max)")),
+    deduplication: axis(z.enum(DEDUPLICATIONS)),
     consumers: axis(nonNegativeInt.max(MAX_CLIENTS, `must be at most ${MAX_CLIENTS}`)),
     rate: axis(rate),
   })

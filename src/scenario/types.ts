@@ -9,6 +9,10 @@ export type Durability = (typeof DURABILITIES)[number];
 export const QUEUE_TYPES = ['classic', 'quorum', 'stream'] as const;
 export type QueueType = (typeof QUEUE_TYPES)[number];
 
+/** Stream publisher deduplication (the stream protocol's named publishers): off, or on. */
+export const DEDUPLICATIONS = ['off', 'on'] as const;
+export type Deduplication = (typeof DEDUPLICATIONS)[number];
+
 // A publish mode's kinds, order and parameter come from its traits table (publish-traits.ts).
 import type { PublishMode } from './publish-traits.js';
 export { PUBLISH_KINDS, type PublishKind, type PublishMode } from './publish-traits.js';
@@ -61,6 +65,13 @@ export interface Cell {
    * connection per producer. Consumers always have a connection each.
    */
   channels?: number;
+  /**
+   * Stream publisher deduplication: `on` gives each producer's publisher a name (publisherRef), so
+   * the broker drops a message whose publishing id it already stored for that name; the stream
+   * client only (clients/registry.ts refuses it elsewhere). Absent (runs before this axis existed)
+   * or off: unnamed publishers, no check.
+   */
+  deduplication?: Deduplication;
   consumers: number;
   /** Target messages per second per producer; null = unlimited. */
   rate: number | null;

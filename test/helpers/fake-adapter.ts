@@ -203,7 +203,7 @@ export class FakeConnection implements AmqpConnection {
 
   async openChannel(options: ChannelOptions = {}): Promise<FakeChannel> {
     if (this.closed) throw new Error('connection closed');
-    const channel = new FakeChannel(this, options.confirms ?? null);
+    const channel = new FakeChannel(this, options.confirms ?? null, options.publisherName ?? null);
     this.channels.push(channel);
     return channel;
   }
@@ -287,6 +287,8 @@ export class FakeChannel implements AmqpChannel {
   constructor(
     readonly connection: FakeConnection,
     private readonly confirms: ConfirmListener | null,
+    /** The publisher name the channel was opened with (ChannelOptions.publisherName), or null. */
+    readonly publisherName: string | null = null,
   ) {}
 
   private get broker(): FakeBroker {

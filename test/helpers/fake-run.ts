@@ -69,7 +69,7 @@ export interface RunOptions {
 export async function produce(broker: FakeBroker, cell: Cell, window: RunWindow, { afterContinue = false, counters = newCounters() }: RunOptions = {}): Promise<Run<ProducerReport>> {
   const latency = new LatencyRecorder();
   const { connection, reconnect } = await workerConnection(broker, afterContinue);
-  const report = await runProducer(connection, cell, window, QUEUE, 0, counters, { go: Promise.resolve(), stopped: () => false, ready: () => undefined, latency, reconnect });
+  const report = await runProducer(connection, cell, window, QUEUE, 0, counters, { publisherName: 'fake producer 0', go: Promise.resolve(), stopped: () => false, ready: () => undefined, latency, reconnect });
   return { report, counters, latency };
 }
 

@@ -23,7 +23,7 @@ const queueTypeOf = (client: ClientName) => (client === 'stream' ? 'stream' : 'c
 
 /** Why `client` refuses tx cells, or null when it runs them. */
 function txRefusal(client: ClientName): string | null {
-  const [cell] = expandMatrix({ client: [client], durability: ['persistent'], publish: ['tx:1'], consume: ['manual:100'], queue: [queueTypeOf(client)], size: [64], producers: [1], channels: [1], consumers: [1], rate: ['unlimited'] });
+  const [cell] = expandMatrix({ client: [client], durability: ['persistent'], publish: ['tx:1'], consume: ['manual:100'], queue: [queueTypeOf(client)], size: [64], producers: [1], channels: [1], deduplication: ['off'], consumers: [1], rate: ['unlimited'] });
   return clientUnsupportedReason(cell);
 }
 

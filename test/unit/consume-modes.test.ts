@@ -124,6 +124,23 @@ describe('after: continue', () => {
     assert.ok(report.resumedAtNs > 0);
   });
 
+  test('producer, deduplication on: every channel it opens, on each connection, carries its one publisher name; off: none', async () => {
+    for (const deduplication of ['on', 'off'] as const) {
+      const broker = new FakeBroker({ confirms: ackMultiple });
+      let killed = false;
+      broker.onPublish = (p, ch) => {
+        if (!killed && measuredSeqs([p])[0] === 100) {
+          killed = true;
+          ch.connection.kill();
+        }
+      };
+      const { report } = await produce(broker, fakeCell('async:64', 'manual:100', { client: 'stream', queue: 'stream', deduplication }), fakeWindow({ messages: 200, warmupMessages: 10 }), { afterContinue: true });
+      assert.equal(report.reconnects, 1);
+      const names = channelsOf(broker).filter((c) => c.published.length > 0).map((c) => c.publisherName);
+      assert.deepEqual(names, deduplication === 'on' ? ['fake producer 0', 'fake producer 0'] : [null, null], deduplication);
+    }
+  });
+
   test('producer: the reconnect gives up (broker down): the producer ends with the error and what was outstanding unknown', async () => {
     const broker = new FakeBroker({ confirms: ackMultiple });
     let outstanding = -1;

@@ -234,6 +234,11 @@ describe('faults in scenario files', () => {
     assert.deepEqual(scenario.cells.map((c) => faultApplies(scenario.faults![0], c)), [true, false]);
   });
 
+  test('where: deduplication picks the cells with that setting', () => {
+    const scenario = loadScenario(file('d.yaml', 'axes: { client: stream, queue: stream, deduplication: [off, on] }\nfaults: [{ kind: kill9, at: 10, after: continue, where: { deduplication: on } }]\n'));
+    assert.deepEqual(scenario.cells.map((c) => [c.deduplication, faultApplies(scenario.faults![0], c)]), [['off', false], ['on', true]]);
+  });
+
   const bad: Array<[string, RegExp]> = [
     ['faults: [{ kind: kill8 }]', /faults\[0\]\.kind: must be one of kill9, restart, close-connections, kill-consumer/],
     ['faults: [{ kind: kill9, at: 10, atSeconds: 2 }]', /faults\[0\]: give at \(messages sent\) or atSeconds, not both/],

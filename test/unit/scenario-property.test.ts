@@ -15,7 +15,7 @@ import { UsageError } from '../../src/errors.js';
 import { HEADER_BYTES } from '../../src/measure/header.js';
 import { loadScenario, MAX_CELLS, type ScenarioOverrides } from '../../src/scenario/load.js';
 import { MAX_CLIENTS, MAX_MESSAGE_BYTES, MAX_MESSAGES, MAX_SECONDS, MIN_RATE } from '../../src/scenario/schema.js';
-import { CLIENTS, DURABILITIES, QUEUE_TYPES, type Scenario } from '../../src/scenario/types.js';
+import { CLIENTS, DEDUPLICATIONS, DURABILITIES, QUEUE_TYPES, type Scenario } from '../../src/scenario/types.js';
 
 /** Each load, valid or not, ends within this (the loader does no I/O beyond one small file). */
 const BOUND_MS = 2000;
@@ -112,6 +112,7 @@ const validAxes: Record<string, fc.Arbitrary<unknown>> = {
   size: listOf(fc.integer({ min: 16, max: 65536 })),
   producers: listOf(fc.integer({ min: 1, max: 8 })),
   channels: listOf(fc.integer({ min: 1, max: 4 })),
+  deduplication: listOf(fc.constantFrom(...DEDUPLICATIONS)),
   consumers: listOf(fc.integer({ min: 0, max: 8 })),
   rate: listOf(fc.oneof(fc.constant('unlimited'), fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0.5, max: 1e6, noNaN: true }))),
 };

@@ -5,10 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { UsageError } from '../../src/errors.js';
+import { CLI } from '../helpers/cli.js';
 import { loadScenario, type ScenarioOverrides } from '../../src/scenario/load.js';
-import { DEFAULT_AXES, expandMatrix, type Axes } from '../../src/scenario/matrix.js';
+import { cellId, DEFAULT_AXES, expandMatrix, type Axes } from '../../src/scenario/matrix.js';
 import { consumeLabel, ModeSpellingError, parseConsumeMode, parsePublishMode, publishLabel } from '../../src/scenario/modes.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -89,19 +91,20 @@ describe('expandMatrix', () => {
     size: [16, 1024],
     producers: [1, 4],
     channels: [1, 4],
+    deduplication: ['off', 'on'],
     consumers: [0, 2],
     rate: ['unlimited', 2.5],
   };
 
   test('the cell count is the product of the axes', () => {
     const product = Object.values(axes).reduce((n, values) => n * values.length, 1);
-    assert.equal(product, 2 * 2 * 5 * 2 * 2 * 2 * 2 * 2 * 2 * 2);
+    assert.equal(product, 2 * 2 * 5 * 2 * 2 * 2 * 2 * 2 * 2 * 2 * 2);
     assert.equal(expandMatrix(axes).length, product);
   });
 
   test('every combination appears exactly once', () => {
     const cells = expandMatrix(axes);
-    const keys = new Set(cells.map((c) => JSON.stringify([c.client, c.durability, c.publish, c.consume, c.queue, c.size, c.producers, c.channels, c.consumers, c.rate])));
+    const keys = new Set(cells.map((c) => JSON.stringify([c.client, c.durability, c.publish, c.consume, c.queue, c.size, c.producers, c.channels, c.deduplication, c.consumers, c.rate])));
     assert.equal(keys.size, cells.length);
   });
 
@@ -141,6 +144,38 @@ describe('expandMatrix', () => {
     assert.equal(loadScenario(null, { axes: { channels: '2,8' } }).cells.map((c) => c.channels).join(','), '2,8');
     assert.throws(() => loadScenario(null, { axes: { channels: '0' } }), /--channels/);
     assert.throws(() => loadScenario(null, { axes: { channels: '4096' } }), /channel_max/);
+  });
+
+  test('deduplication: off (the default) adds nothing to the id, and a cell stored before the axis has the same id; on adds .dedup', () => {
+    const [off, on] = expandMatrix({ ...DEFAULT_AXES, client: ['stream'], queue: ['stream'], deduplication: ['off', 'on'] });
+    assert.equal(off.id, 'stream.persistent.async-1000.manual-100-1.stream.1024B.p1c1.max');
+    assert.equal(on.id, 'stream.persistent.async-1000.manual-100-1.stream.1024B.p1c1.dedup.max');
+    assert.deepEqual([off.deduplication, on.deduplication], ['off', 'on']);
+    const { id: _id, deduplication: _d, ...stored } = off;
+    assert.equal(cellId(stored), off.id, 'a cell without the field is off');
+    assert.equal(expandMatrix(DEFAULT_AXES)[0].id, 'amqplib.persistent.async-1000.manual-100-1.classic.1024B.p1c1.max');
+    const [chOn] = expandMatrix({ ...DEFAULT_AXES, producers: [4], channels: [2], deduplication: ['on'] });
+    assert.equal(chOn.id, 'amqplib.persistent.async-1000.manual-100-1.classic.1024B.p4c1.ch2.dedup.max');
+  });
+
+  test('deduplication from --deduplication and from axes.deduplication; a bad value is one line naming it', () => {
+    assert.deepEqual(loadScenario(null, { axes: { deduplication: 'off,on' } }).cells.map((c) => c.deduplication), ['off', 'on']);
+    assert.deepEqual(loadScenario(null).cells.map((c) => c.deduplication), ['off'], 'default off');
+    assert.deepEqual(loadScenario(null, { axes: { deduplication: 'on,on' } }).cells.length, 1, 'duplicates collapse');
+    for (const bad of ['yes', 'true', 'ON', '']) {
+      assert.throws(
+        () => loadScenario(null, { axes: { deduplication: bad } }),
+        (e: unknown) => e instanceof UsageError && e.exitCode === 2 && /^--deduplication/.test(e.message) && !e.message.includes('\n'),
+        bad,
+      );
+    }
+    assert.throws(() => loadScenario(null, { axes: { deduplication: 'maybe' } }), { message: '--deduplication[0]: must be one of off, on' });
+  });
+
+  test('the CLI: --deduplication with a bad value exits 2 with one line naming it, before any broker is contacted', () => {
+    const r = spawnSync(process.execPath, [CLI, 'run', '--deduplication', 'off,maybe', '--url', 'amqp://127.0.0.1:1', '--no-report', '--out', join(mkdtempSync(join(tmpdir(), 'ackbench-dedup-')), 'run')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, 'ackbench: --deduplication[1]: must be one of off, on\n');
   });
 
   test('the distinct values of each axis multiply, not the raw lists', () => {
@@ -221,6 +256,15 @@ describe('loadScenario', () => {
 
   test('a misspelt top-level key suggests the right one', () => {
     assertUsageError(() => loadScenario(scenarioFile('mesages: 5\n')), "'mesages'", "did you mean 'messages'");
+  });
+
+  test('axes.deduplication: [off, on] in YAML (plain strings, not YAML 1.1 booleans); another value names the field', () => {
+    const s = loadScenario(scenarioFile('axes:\n  client: stream\n  queue: stream\n  deduplication: [off, on]\n'));
+    assert.deepEqual(s.cells.map((c) => c.deduplication), ['off', 'on']);
+    assert.deepEqual(s.axes.deduplication, ['off', 'on']);
+    assertUsageError(() => loadScenario(scenarioFile('axes:\n  deduplication: [off, yes]\n')), 'axes.deduplication[1]: must be one of off, on');
+    assertUsageError(() => loadScenario(scenarioFile('axes:\n  deduplication: true\n')), 'axes.deduplication', 'off, on');
+    assertUsageError(() => loadScenario(scenarioFile('axes:\n  deduplicaton: on\n')), "'axes.deduplicaton'", "did you mean 'deduplication'");
   });
 
   test('a misspelt axis suggests the right one', () => {

@@ -8,9 +8,10 @@ import { clientUnsupportedReason } from '../../src/clients/registry.js';
 import { creditsFor } from '../../src/clients/stream.js';
 import { streamEndpoint } from '../../src/clients/stream-port.js';
 import { expandMatrix } from '../../src/scenario/matrix.js';
+import type { ClientName, Deduplication } from '../../src/scenario/types.js';
 
-function streamCell(queue: 'classic' | 'quorum' | 'stream', publish: string) {
-  const [cell] = expandMatrix({ client: ['stream'], durability: ['persistent'], publish: [publish], consume: ['manual:100'], queue: [queue], size: [64], producers: [1], channels: [1], consumers: [1], rate: ['unlimited'] });
+function streamCell(queue: 'classic' | 'quorum' | 'stream', publish: string, client: ClientName = 'stream', deduplication: Deduplication = 'off') {
+  const [cell] = expandMatrix({ client: [client], durability: ['persistent'], publish: [publish], consume: ['manual:100'], queue: [queue], size: [64], producers: [1], channels: [1], deduplication: [deduplication], consumers: [1], rate: ['unlimited'] });
   return cell;
 }
 
@@ -38,5 +39,24 @@ describe('stream client', () => {
       assert.match(clientUnsupportedReason({ ...streamCell('stream', 'single'), fault })!, /rabbitmqctl/);
     }
     for (const fault of ['kill9@100', 'restart@1s:continue']) assert.equal(clientUnsupportedReason({ ...streamCell('stream', 'single'), fault }), null);
+  });
+
+  test('deduplication on: the stream client runs it; every other client refuses it, saying the feature is the stream protocol\'s', () => {
+    for (const publish of ['none', 'single', 'async:100']) assert.equal(clientUnsupportedReason(streamCell('stream', publish, 'stream', 'on')), null, publish);
+    assert.match(clientUnsupportedReason(streamCell('stream', 'tx:1', 'stream', 'on'))!, /no transactions/);
+    const others: [ClientName, RegExp][] = [
+      ['amqplib', /^deduplication is a stream-protocol publisher feature \(a named publisher\); amqplib \(AMQP 0-9-1\) has none$/],
+      ['rabbitmq-client', /rabbitmq-client \(AMQP 0-9-1\) has none$/],
+      ['rhea', /rhea \(AMQP 1\.0\) has none$/],
+    ];
+    for (const [client, reason] of others) {
+      for (const queue of ['classic', 'stream'] as const) {
+        assert.match(clientUnsupportedReason(streamCell(queue, 'async:100', client, 'on')) ?? 'ran', reason, `${client} ${queue}`);
+        assert.equal(clientUnsupportedReason(streamCell(queue, 'async:100', client, 'off')), null, `${client} ${queue} off`);
+      }
+    }
+    // A cell stored before the axis (no field) is off.
+    const { deduplication: _d, ...stored } = streamCell('classic', 'single', 'amqplib', 'on');
+    assert.equal(clientUnsupportedReason(stored), null);
   });
 });
