@@ -176,7 +176,7 @@ function bindable(port: number): Promise<boolean> {
  * taken; the stream port null (the node runs without rabbitmq_stream) when `amqpPort` was given and
  * its stream port is not free, or no free pair turned up.
  */
-async function freePortsWithStream(amqpPort: number | undefined): Promise<{ amqp: number; stream: number | null }> {
+export async function freePortsWithStream(amqpPort: number | undefined): Promise<{ amqp: number; stream: number | null }> {
   const usable = async (stream: number) => stream >= 1024 && !RESERVED_PORTS.has(stream) && !takenPorts.has(stream) && (await bindable(stream));
   if (amqpPort) {
     const stream = streamPortOf(amqpPort);
