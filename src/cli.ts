@@ -20,6 +20,7 @@ import { DEFAULT_SWEEP } from './run/sweep.js';
 import { DEFAULT_P99_BOUND_MS } from './run/max-rate.js';
 import { defaultGroup, parseShard } from './run/shard.js';
 import { BROKER_KINDS, provisionBroker, type BrokerKind, type ProvisionedBroker } from './broker/provision.js';
+import { streamPortOverride } from './clients/stream-port.js';
 
 const version: string = createRequire(import.meta.url)('../../package.json').version;
 
@@ -72,6 +73,19 @@ function brokerKind(value: string | undefined, fallback: BrokerKind): BrokerKind
   return value as BrokerKind;
 }
 
+/**
+ * The environment variables `run` and `faults` read, checked with the flags: a bad one is one line
+ * naming it (exit 2) before anything is started. ACKBENCH_STREAM_PORT is checked whenever it is set,
+ * whatever the matrix: a value that is not a port is a mistake even where no stream cell would read it.
+ */
+function checkEnvironment(): void {
+  try {
+    streamPortOverride(process.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** What the axis and window flags replace in the scenario file (both run and faults take them). */
 function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep' | 'maxRate'>): ScenarioOverrides {
   return {
@@ -98,6 +112,7 @@ function overridesOf(flags: Omit<RunFlags, 'resume' | 'sweep' | 'maxRate'>): Sce
 
 async function faultsCommand(scenarioPath: string | undefined, flags: FaultFlags): Promise<number> {
   const { runFaultScenario } = await import('./run/run-faults.js');
+  checkEnvironment();
   const scenario = loadScenario(scenarioPath ?? null, { ...overridesOf(flags), faults: flags.fault });
   prepareOutputDir(flags.out ?? 'results', flags.out ? '--out' : 'output directory');
   if (flags.nodes !== undefined) {
@@ -161,7 +176,8 @@ function parseMaxRate(value: string | true | undefined): number | undefined {
 
 async function runCommand(scenarioPath: string | undefined, flags: RunFlags): Promise<number> {
   const kind = brokerKind(flags.broker, 'url');
-  // Every input is checked before a broker is started or contacted: scenario, flags, URL, output directory.
+  // Every input is checked before a broker is started or contacted: environment, scenario, flags, URL, output directory.
+  checkEnvironment();
   const resumeDir = flags.resume;
   if (resumeDir && flags.out) throw new UsageError(`--out: not with --resume, which writes into the run directory it continues (${resumeDir})`);
   // A resumed run continues the scenario stored in its run.json unless a scenario file is given.

@@ -6,6 +6,14 @@
 //   image's /var/lib/rabbitmq volume) and `docker start` brings it back on it;
 // - AMQP published on a free port of 127.0.0.1 only; ready once AMQP accepts a connection (a published
 //   port can accept TCP before the broker inside listens);
+// - the stream listener (the container's 5552) published on the host port the stream client looks for,
+//   the AMQP port - 120 (clients/stream-port.ts; both chosen free together, as for private nodes), and
+//   advertised as 127.0.0.1 and that host port: the stream client connects to what the node
+//   advertises, and inside the container that is its hostname and 5552 (dockerRunArgs);
+// - plugins by RABBITMQ_ENABLED_PLUGINS, which replaces the image's enabled_plugins file at boot:
+//   rabbitmq_prometheus (the image's own default), rabbitmq_stream, and rabbitmq_amqp1_0, a no-op on
+//   RabbitMQ 4 (AMQP 1.0 is core there; the plugin is kept for upgrades) that gives an older image
+//   (DockerNodeOptions.image, e.g. rabbitmq:3.13) the AMQP 1.0 the rhea client needs;
 // - kill9: `docker kill --signal KILL`, then until `docker inspect` says it no longer runs; stop:
 //   `docker stop` (SIGTERM, SIGKILL after the engine's timeout); start: `docker start`, then AMQP;
 //   ctl: `docker exec NAME rabbitmqctl ...`; destroy: `docker rm --force --volumes` (idempotent);
@@ -17,7 +25,7 @@ import { amqplibAdapter } from '../clients/amqplib.js';
 import { BrokerError } from '../errors.js';
 import { trackForCleanup, untrackForCleanup } from './cleanup.js';
 import type { FaultNode } from './fault-node.js';
-import { freePort, portAnswers, releasePort } from './local-node.js';
+import { freePortsWithStream, portAnswers, releasePort } from './local-node.js';
 
 /** The image `--broker docker` runs: the one docker/compose.yml names, without the management plugin. */
 export const DOCKER_IMAGE = 'rabbitmq:4.1';
@@ -35,7 +43,10 @@ const COMMAND_TIMEOUT_MS = 30_000;
 export interface DockerNodeOptions {
   /** Image to run; default DOCKER_IMAGE. */
   image?: string;
-  /** Host port on 127.0.0.1 published to the container's 5672; default a free one. */
+  /**
+   * Host port on 127.0.0.1 published to the container's 5672; default a free one whose stream port
+   * (the AMQP port - 120) is free too. A given port whose stream port is taken: no stream listener.
+   */
   amqpPort?: number;
   /** Bound on the first start (pull, create, boot until AMQP accepts a connection), in ms; default 180 s. */
   startTimeoutMs?: number;
@@ -47,6 +58,47 @@ export interface DockerNodeOptions {
 export interface DockerNode extends FaultNode {
   readonly container: string;
   readonly image: string;
+  /** Host port on 127.0.0.1 published to the container's stream listener (the AMQP port - 120), or null: none. */
+  readonly streamPort: number | null;
+}
+
+/** The stream listener inside the container: rabbitmq_stream's default port. */
+const CONTAINER_STREAM_PORT = 5552;
+
+/** The plugins a container node enables (see the header): the stream protocol's only with its port published. */
+export function dockerPlugins(withStream: boolean): string[] {
+  return ['rabbitmq_prometheus', 'rabbitmq_amqp1_0', ...(withStream ? ['rabbitmq_stream'] : [])];
+}
+
+/**
+ * `docker run` for a container node: named and hostnamed `container`, AMQP on 127.0.0.1:amqpPort and,
+ * with a stream port, the stream listener on 127.0.0.1:streamPort, advertised as exactly that. The
+ * advertised settings go in as application parameters (`-rabbitmq_stream advertised_host "127.0.0.1"
+ * advertised_port N`, what stream.advertised_host / stream.advertised_port in rabbitmq.conf set) on
+ * the VM's command line, which the image's rabbitmq-server script extends with
+ * RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: no config file to mount, so the engine need not see the host's
+ * files. The host is quoted: an Erlang string (the plugin makes it a binary), where a bare 127.0.0.1
+ * would not parse as a term.
+ */
+export function dockerRunArgs(container: string, image: string, amqpPort: number, streamPort: number | null): string[] {
+  const stream =
+    streamPort === null
+      ? []
+      : ['--publish', `127.0.0.1:${streamPort}:${CONTAINER_STREAM_PORT}`, '--env', `RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-rabbitmq_stream advertised_host "127.0.0.1" advertised_port ${streamPort}`];
+  return [
+    'run',
+    '--detach',
+    '--name',
+    container,
+    '--hostname',
+    container,
+    '--publish',
+    `127.0.0.1:${amqpPort}:5672`,
+    ...stream,
+    '--env',
+    `RABBITMQ_ENABLED_PLUGINS=${dockerPlugins(streamPort !== null).join(',')}`,
+    image,
+  ];
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -88,6 +140,7 @@ class DockerRabbitNode implements DockerNode {
     readonly container: string,
     readonly image: string,
     readonly amqpPort: number,
+    readonly streamPort: number | null,
     private readonly startTimeoutMs: number,
     private readonly restartTimeoutMs: number,
   ) {
@@ -108,10 +161,7 @@ class DockerRabbitNode implements DockerNode {
   async create(): Promise<void> {
     // Registered before `docker run`: a run that times out may still have created the container.
     trackForCleanup(this);
-    await dockerCommand(
-      ['run', '--detach', '--name', this.container, '--hostname', this.container, '--publish', `127.0.0.1:${this.amqpPort}:5672`, this.image],
-      this.startTimeoutMs,
-    );
+    await dockerCommand(dockerRunArgs(this.container, this.image, this.amqpPort, this.streamPort), this.startTimeoutMs);
     this.state = 'running';
     await this.waitReady(this.startTimeoutMs);
   }
@@ -237,6 +287,7 @@ class DockerRabbitNode implements DockerNode {
   private forget(): void {
     this.state = 'removed';
     releasePort(this.amqpPort);
+    if (this.streamPort !== null) releasePort(this.streamPort);
     untrackForCleanup(this);
   }
 }
@@ -247,11 +298,12 @@ class DockerRabbitNode implements DockerNode {
  * checks first that an engine answers (dockerAnswers), to say so in its own words.
  */
 export async function startDockerNode(options: DockerNodeOptions = {}): Promise<DockerNode> {
-  const port = options.amqpPort || (await freePort());
+  const ports = await freePortsWithStream(options.amqpPort || undefined);
   const node = new DockerRabbitNode(
     `ackbench-${process.pid}-${++sequence}`,
     options.image ?? DOCKER_IMAGE,
-    port,
+    ports.amqp,
+    ports.stream,
     options.startTimeoutMs ?? FIRST_START_TIMEOUT_MS,
     options.restartTimeoutMs ?? RESTART_TIMEOUT_MS,
   );

@@ -138,18 +138,23 @@ function chownTree(path: string, owner: { uid: number; gid: number }): void {
   if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), owner);
 }
 
+/** Binds 127.0.0.1:port (0: any free port) and closes it again: the port it got; rejects when the bind fails. */
+function listenOn(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
 /** A port nothing listens on at 127.0.0.1 now (bind 0, read, close), avoiding the well-known ones. */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.unref();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as net.AddressInfo).port;
-        srv.close(() => resolve(p));
-      });
-    });
+    const port = await listenOn(0);
     if (!RESERVED_PORTS.has(port) && !takenPorts.has(port)) {
       takenPorts.add(port);
       return port;
@@ -160,12 +165,10 @@ export async function freePort(): Promise<number> {
 
 /** Whether `port` of 127.0.0.1 can be bound now (nothing listens there). */
 function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -173,7 +176,7 @@ function bindable(port: number): Promise<boolean> {
  * taken; the stream port null (the node runs without rabbitmq_stream) when `amqpPort` was given and
  * its stream port is not free, or no free pair turned up.
  */
-async function freePortsWithStream(amqpPort: number | undefined): Promise<{ amqp: number; stream: number | null }> {
+export async function freePortsWithStream(amqpPort: number | undefined): Promise<{ amqp: number; stream: number | null }> {
   const usable = async (stream: number) => stream >= 1024 && !RESERVED_PORTS.has(stream) && !takenPorts.has(stream) && (await bindable(stream));
   if (amqpPort) {
     const stream = streamPortOf(amqpPort);

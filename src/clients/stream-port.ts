@@ -16,16 +16,25 @@ export interface StreamEndpoint {
   tls: boolean;
 }
 
+/**
+ * The port ACKBENCH_STREAM_PORT names, undefined when it is unset or empty; an Error naming it when it
+ * is not a port. The CLI checks it before anything runs (cli.ts), so a bad value is bad input (exit 2)
+ * there rather than a failed connection.
+ */
+export function streamPortOverride(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const override = env.ACKBENCH_STREAM_PORT;
+  if (override === undefined || override === '') return undefined;
+  const port = Number(override);
+  if (!/^\d+$/.test(override) || port < 1 || port > 65535) throw new Error(`ACKBENCH_STREAM_PORT: '${override}' is not a port (1 to 65535)`);
+  return port;
+}
+
 /** The stream endpoint of the broker at `url` (amqp or amqps), or a one-line error naming the bad input. */
 export function streamEndpoint(url: string, env: NodeJS.ProcessEnv = process.env): StreamEndpoint {
   const u = new URL(url);
   const tls = u.protocol === 'amqps:';
-  const override = env.ACKBENCH_STREAM_PORT;
-  if (override !== undefined && override !== '') {
-    const port = Number(override);
-    if (!/^\d+$/.test(override) || port < 1 || port > 65535) throw new Error(`ACKBENCH_STREAM_PORT: '${override}' is not a port (1 to 65535)`);
-    return { host: u.hostname, port, tls };
-  }
+  const override = streamPortOverride(env);
+  if (override !== undefined) return { host: u.hostname, port: override, tls };
   const port = streamPortOf(Number(u.port || (tls ? 5671 : 5672)));
   if (port < 1) throw new Error(`no stream port below AMQP port ${u.port} (the stream port is the AMQP port - ${STREAM_PORT_BELOW_AMQP}); set ACKBENCH_STREAM_PORT`);
   return { host: u.hostname, port, tls };

@@ -1,13 +1,20 @@
 // A docker CLI test double: THE ENGINE IS SIMULATED, THE BROKER IS REAL. There is no docker engine on
 // the test machine; test/helpers/docker-bin/docker (a shell shim that runs this file) is put first on
 // PATH, and implements just the docker subcommands ackbench's container node calls:
-//   info [--format F] | run --detach --name N --hostname H --publish 127.0.0.1:P:5672 IMAGE |
+//   info [--format F] | run --detach --name N --hostname H --publish 127.0.0.1:P:5672
+//   [--publish 127.0.0.1:S:5552] [--env K=V]... IMAGE |
 //   inspect --format F N | kill --signal KILL N | stop N | start N | exec N rabbitmqctl ARGS... |
 //   logs --tail K N | rm [--force] [--volumes] N
 // Behind each "container" a small long-lived Node process (this file, `__serve N P`, started by `run`)
 // owns a real private RabbitMQ node (startLocalNode with amqpPort P, its dir under the double's dir)
 // and serves the other subcommands over a unix socket: kill = LocalNode.kill9, stop = a graceful stop,
 // start = LocalNode.start on the same data, exec = LocalNode.ctl, rm = destroy, then it exits.
+// The private node keeps its own ports' rule: its stream listener is at P - 120, advertised as
+// 127.0.0.1 and that port, and it enables rabbitmq_amqp1_0 and rabbitmq_stream. So `run` accepts a
+// container only when it would look the same from the host: RABBITMQ_ENABLED_PLUGINS naming
+// rabbitmq_amqp1_0, and with a stream port S: S = P - 120, rabbitmq_stream enabled too, and
+// RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS advertising exactly 127.0.0.1 and S (a real container given less
+// would leave the rhea or stream client unanswered, or send it elsewhere).
 //
 // Environment: DOCKER_DOUBLE_DIR (required) holds commands.log (one JSON argv per invocation, for the
 // test to check the sequence), containers/N.sock|.log and nodes/ (the private nodes' dirs);
@@ -53,9 +60,13 @@ const socketOf = (dir: string, name: string) => join(dir, 'containers', `${name}
 
 // ---- the short-lived CLI -------------------------------------------------------------------------
 
-/** Splits `docker CMD` arguments into flags (name -> value, or true) and the rest, for the flags we know. */
-function parseFlags(args: string[], valued: string[], booleans: string[]): { flags: Map<string, string | true>; rest: string[] } {
+/**
+ * Splits `docker CMD` arguments into flags (name -> value, or true), the values of flags that may be
+ * repeated (name -> values, in order), and the rest, for the flags we know.
+ */
+function parseFlags(args: string[], valued: string[], booleans: string[], repeated: string[] = []): { flags: Map<string, string | true>; lists: Map<string, string[]>; rest: string[] } {
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i];
@@ -63,9 +74,10 @@ function parseFlags(args: string[], valued: string[], booleans: string[]): { fla
     const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (booleans.includes(name)) flags.set(name, true);
     else if (valued.includes(name)) flags.set(name, inline ?? args[++i]);
+    else if (repeated.includes(name)) lists.set(name, [...(lists.get(name) ?? []), inline ?? args[++i]]);
     else throw new Error(`unknown flag: ${name}`);
   }
-  return { flags, rest: args.slice(i) };
+  return { flags, lists, rest: args.slice(i) };
 }
 
 const flag = (flags: Map<string, string | true>, ...names: string[]) => names.map((n) => flags.get(n)).find((v) => v !== undefined);
@@ -90,18 +102,41 @@ function ask(dir: string, name: string, request: Request): Promise<Reply> {
   });
 }
 
+const refused = (why: string): Reply => ({ code: 125, stdout: '', stderr: `docker double: ${why}\n` });
+
+/**
+ * What `run`'s --publish and --env must say for the double's node to look, from the host, like the
+ * container they describe (see the header): null if they do, else why not.
+ */
+function unlike(port: number, publishes: string[], env: Map<string, string>): string | null {
+  const stream = publishes.filter((p) => p.endsWith(':5552'));
+  if (publishes.length !== 1 + stream.length) return `only 5672 and 5552 are published, got ${publishes.join(' ')}`;
+  const plugins = (env.get('RABBITMQ_ENABLED_PLUGINS') ?? '').split(',');
+  if (!plugins.includes('rabbitmq_amqp1_0')) return `RABBITMQ_ENABLED_PLUGINS must name rabbitmq_amqp1_0 (the node runs it), got '${env.get('RABBITMQ_ENABLED_PLUGINS') ?? ''}'`;
+  if (stream.length === 0) return null;
+  const s = /^127\.0\.0\.1:(\d+):5552$/.exec(stream[0]);
+  if (stream.length > 1 || !s || Number(s[1]) !== port - 120) return `the node's stream listener is at ${port - 120} (the AMQP port - 120): expected --publish 127.0.0.1:${port - 120}:5552, got ${stream.join(' ')}`;
+  if (!plugins.includes('rabbitmq_stream')) return 'a published stream port needs rabbitmq_stream in RABBITMQ_ENABLED_PLUGINS';
+  const advertised = `-rabbitmq_stream advertised_host "127.0.0.1" advertised_port ${s[1]}`;
+  if (env.get('RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS') !== advertised) return `the node advertises its stream listener as 127.0.0.1:${s[1]}: expected RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=${advertised}, got ${env.get('RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS') ?? 'none'}`;
+  return null;
+}
+
 async function run(dir: string, args: string[]): Promise<Reply> {
-  const { flags, rest } = parseFlags(args, ['--name', '--hostname', '-h', '--publish', '-p'], ['--detach', '-d', '--rm']);
+  const { flags, lists, rest } = parseFlags(args, ['--name', '--hostname', '-h'], ['--detach', '-d', '--rm'], ['--publish', '-p', '--env', '-e']);
   const name = flag(flags, '--name');
-  const publish = flag(flags, '--publish', '-p');
-  if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return { code: 125, stdout: '', stderr: 'docker double: run needs --name NAME\n' };
-  if (flag(flags, '--detach', '-d') !== true) return { code: 125, stdout: '', stderr: 'docker double: only run --detach is simulated\n' };
+  const publishes = [...(lists.get('--publish') ?? []), ...(lists.get('-p') ?? [])];
+  const env = new Map([...(lists.get('--env') ?? []), ...(lists.get('-e') ?? [])].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return refused('run needs --name NAME');
+  if (flag(flags, '--detach', '-d') !== true) return refused('only run --detach is simulated');
   // The double only publishes on loopback: a test sending traffic elsewhere fails here.
-  const m = typeof publish === 'string' ? /^127\.0\.0\.1:(\d+):5672$/.exec(publish) : null;
-  if (!m) return { code: 125, stdout: '', stderr: `docker double: expected --publish 127.0.0.1:PORT:5672, got ${String(publish)}\n` };
-  if (rest.length === 0) return { code: 125, stdout: '', stderr: 'docker double: run needs an IMAGE\n' };
+  const amqp = publishes.map((p) => /^127\.0\.0\.1:(\d+):5672$/.exec(p)).find((m) => m !== null);
+  if (!amqp) return refused(`expected --publish 127.0.0.1:PORT:5672, got ${publishes.join(' ') || 'none'}`);
+  const port = Number(amqp[1]);
+  const why = unlike(port, publishes, env);
+  if (why) return refused(why);
+  if (rest.length === 0) return refused('run needs an IMAGE');
   if (existsSync(socketOf(dir, name))) return { code: 125, stdout: '', stderr: `docker: Error response from daemon: Conflict. The container name "/${name}" is already in use.\n` };
-  const port = Number(m[1]);
   if (await portAnswers(port, 500)) return { code: 125, stdout: '', stderr: `docker: Error response from daemon: Bind for 127.0.0.1:${port} failed: port is already allocated.\n` };
   mkdirSync(join(dir, 'containers'), { recursive: true });
   const log = openSync(join(dir, 'containers', `${name}.log`), 'a');

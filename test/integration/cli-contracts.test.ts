@@ -83,6 +83,23 @@ test('AMQP_URL and --url are named in their errors', async () => {
   assert.match(oneLine(empty.stderr), /^ackbench: --url: not a URL: ''$/);
 });
 
+test('a bad ACKBENCH_STREAM_PORT is bad input: exit 2 naming it, before anything runs (was: exit 3, a failed stream connection)', async () => {
+  const url = await deadUrl();
+  for (const value of ['abc', '0', '70000', '-1', '5552.5']) {
+    // A stream matrix and the default (amqplib) one alike: the variable is checked whenever it is set.
+    for (const args of [['run', '--client', 'stream', '--queue', 'stream'], ['run'], ['faults', '--client', 'stream', '--queue', 'stream']]) {
+      const out = join(tempDir(), 'run');
+      const r = await runCli([...args, '--url', url, '--messages', '10', '--out', out], { env: { ACKBENCH_STREAM_PORT: value }, timeoutMs: BOUND_MS });
+      assert.equal(r.code, 2, `${args.join(' ')} with ACKBENCH_STREAM_PORT=${value}: ${r.stderr}`);
+      assert.equal(oneLine(r.stderr), `ackbench: ACKBENCH_STREAM_PORT: '${value}' is not a port (1 to 65535)`);
+      assert.equal(existsSync(out), false, 'checked before the output directory is made');
+    }
+  }
+  // Empty is unset: the run goes on to the (dead) broker and is refused there, exit 3.
+  const r = await runCli(['run', '--client', 'stream', '--queue', 'stream', '--url', url, '--messages', '10', '--out', join(tempDir(), 'run')], { env: { ACKBENCH_STREAM_PORT: '' }, timeoutMs: BOUND_MS });
+  assert.equal(r.code, 3, r.stderr);
+});
+
 test('an unsupported cell shows its reason in the terminal table, the NDJSON events and the report', async () => {
   const out = tempDir();
   const r = await runCli(['run', '--queue', 'stream', '--consume', 'auto', '--messages', '10', '--warmup', '0', '--out', out], { timeoutMs: 120_000 });

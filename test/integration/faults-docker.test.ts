@@ -118,6 +118,10 @@ describe('ackbench faults --broker docker (simulated engine, real broker)', { co
     assert.ok(!runArgs.includes('--rm'), 'not --rm: a killed container must be startable again');
     assert.deepEqual(runArgs.slice(runArgs.indexOf('--name'), runArgs.indexOf('--name') + 2), ['--name', name]);
     assert.ok(runArgs.includes(`127.0.0.1:${port}:5672`), `published on loopback only: ${runArgs.join(' ')}`);
+    // The stream listener on the host port the stream client looks for (the AMQP port - 120), advertised as that.
+    assert.ok(runArgs.includes(`127.0.0.1:${port - 120}:5552`), `stream port published: ${runArgs.join(' ')}`);
+    assert.ok(runArgs.includes(`RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-rabbitmq_stream advertised_host "127.0.0.1" advertised_port ${port - 120}`), runArgs.join(' '));
+    assert.ok(runArgs.includes('RABBITMQ_ENABLED_PLUGINS=rabbitmq_prometheus,rabbitmq_amqp1_0,rabbitmq_stream'), runArgs.join(' '));
     assert.deepEqual(killArgs, ['kill', '--signal', 'KILL', name]);
     assert.deepEqual(startArgs, ['start', name]);
     assert.equal(rmArgs.at(-1), name);
@@ -134,6 +138,30 @@ describe('ackbench faults --broker docker (simulated engine, real broker)', { co
     assert.deepEqual(readdirSync(join(dir, 'nodes')), [], 'the private node behind the container was removed');
     assert.deepEqual(readdirSync(join(dir, 'containers')).filter((f) => f.endsWith('.sock')), [], 'no container left');
     assert.equal(await portAnswers(port, 1000), false, `port ${port} is free`);
+    assert.equal(await portAnswers(port - 120, 1000), false, `stream port ${port - 120} is free`);
+  });
+
+  test('run --broker docker with the rhea and stream clients: AMQP 1.0 on the AMQP port, the stream protocol on the published stream port; every message delivered', { timeout: 120_000 }, async (t) => {
+    const { dir, env } = doubleEnv();
+    const out = join(dir, 'run');
+    const r = await runCli(
+      ['run', '--broker', 'docker', '--client', 'rhea,stream', '--queue', 'classic,stream', '--publish', 'async:100', '--messages', '300', '--warmup', '20', '--out', out, '--no-report'],
+      { env, timeoutMs: 110_000 },
+    );
+    t.diagnostic(`docker commands: ${commandsOf(dir).map((c) => c[0]).join(' ')}`);
+    assert.equal(r.code, 0, `exit 0:\n${r.stdout}\n${r.stderr}`);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
+    const ran = run.cells.filter((c) => c.status !== 'unsupported').map((c) => `${c.cell.client}.${c.cell.queue}`);
+    // stream on a classic queue is refused; the other three ran.
+    assert.deepEqual(ran.sort(), ['rhea.classic', 'rhea.stream', 'stream.stream']);
+    for (const c of run.cells.filter((x) => x.status !== 'unsupported')) {
+      assert.equal(c.status, 'ok', `${c.cell.id}: ${c.reason}`);
+      assert.equal(c.counts.sent, 300, c.cell.id);
+      assert.equal(c.counts.confirmed, 300, c.cell.id);
+      assert.equal(c.counts.received, 300, c.cell.id);
+      assert.equal(c.counts.lost, 0, c.cell.id);
+    }
+    assert.deepEqual(commandsOf(dir).filter((c) => ['run', 'rm'].includes(c[0])).map((c) => c[0]), ['run', 'rm'], 'one container, removed');
   });
 
   test('auto with nothing at the default URL and no rabbitmq-server starts a container, and removes it', { timeout: 90_000 }, async () => {

@@ -2,16 +2,58 @@
 // src/clients/stream.ts) as a user runs them, through the CLI: a small matrix against the system
 // broker delivers every message (lost 0) and refuses the cells the protocol cannot run with the
 // reason; a kill -9 of a private node mid-publish, with persistent messages and per-message
-// settlement, loses nothing the broker had accepted.
+// settlement, loses nothing the broker had accepted; and with `after: continue` the producer and the
+// consumer reconnect, the producer publishes its whole window across the outage, nothing confirmed lost.
 
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { RunFile } from '../../src/run/result.js';
+import type { CellResult, RunFile } from '../../src/run/result.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const readRun = (dir: string): RunFile => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+
+/** Measured messages of a continued cell, its pace (msg/s) and where the kill -9 comes: about 4 s of publishing, 1 s before the fault. */
+const CONTINUE_MESSAGES = 2000;
+const CONTINUE_RATE = 500;
+const CONTINUE_AT = 500;
+
+/**
+ * `ackbench faults` on one cell of `client` on `queue` under a kill -9 at CONTINUE_AT with `after:
+ * continue`, paced so that the fault lands mid-publish; its one result.
+ */
+async function continuedCell(client: string, queue: string): Promise<CellResult> {
+  const dir = tempDir();
+  const scenario = join(dir, `${client}-continue.yaml`);
+  const axes = `{ client: ${client}, durability: persistent, publish: async:100, consume: manual:100, queue: ${queue}, size: 256, rate: ${CONTINUE_RATE} }`;
+  writeFileSync(scenario, `name: ${client}-continue\nmessages: ${CONTINUE_MESSAGES}\nwarmup: 50\ndrain: 2\ntimeout: 45\naxes: ${axes}\nfaults: [{ kind: kill9, at: ${CONTINUE_AT}, after: continue }]\n`);
+  const out = join(dir, 'run');
+  const r = await runCli(['faults', scenario, '--out', out, '--no-report'], { timeoutMs: 55_000 });
+  assert.equal(r.code, 0, `exit 0:\n${r.stdout}\n${r.stderr}`);
+  const [c, ...rest] = readRun(out).cells;
+  assert.equal(rest.length, 0);
+  return c;
+}
+
+/** What a continued cell must show (as test/integration/faults.test.ts checks for the AMQP 0-9-1 clients). */
+function checkContinued(c: CellResult): void {
+  assert.equal(c.status, 'ok', `${c.cell.id}: ${c.reason}`);
+  const f = c.fault!;
+  assert.ok(f, 'the cell carries its fault outcome');
+  assert.equal(f.after, 'continue');
+  assert.ok(f.sentAtInjection >= CONTINUE_AT && f.sentAtInjection < CONTINUE_MESSAGES, `the fault came mid-publish (sent ${f.sentAtInjection} at the kill)`);
+  assert.equal(f.producersCut, 1, 'the kill cut the producer');
+  assert.ok(f.reconnects >= 1, `the producer connected again (reconnects ${f.reconnects})`);
+  assert.ok(f.resumeSeconds !== null && f.resumeSeconds > 0, 'a producer was publishing again after the restart');
+  // Published after the restart: the producer got through its whole window, past what it had sent at the kill.
+  assert.equal(c.counts.sent, CONTINUE_MESSAGES, 'the producer published its whole window across the outage');
+  assert.equal(f.attempted, c.counts.sent);
+  assert.equal(f.attempted, f.ok + f.fail + f.unknown);
+  assert.ok(f.ok > f.sentAtInjection, `messages published after the restart were confirmed (ok ${f.ok}, sent at the kill ${f.sentAtInjection})`);
+  assert.equal(f.lost, 0, `nothing confirmed lost (ok ${f.ok}, unknown ${f.unknown})`);
+  assert.equal(f.unexpected, 0);
+}
 
 describe('rhea (AMQP 1.0) through the CLI', { concurrency: false }, () => {
   test('a small matrix: every message delivered, lost 0; tx cells unsupported with the reason', { timeout: 120_000 }, async () => {
@@ -57,6 +99,13 @@ describe('rhea (AMQP 1.0) through the CLI', { concurrency: false }, () => {
       assert.equal(c.fault.lost, 0, `${c.cell.id}: nothing confirmed lost (ok ${c.fault.ok}, unknown ${c.fault.unknown})`);
     }
   });
+
+  test('kill -9 mid-publish with after: continue, classic queue: producer and consumer reconnect, the whole window sent, nothing confirmed lost', { timeout: 60_000 }, async (t) => {
+    const c = await continuedCell('rhea', 'classic');
+    t.diagnostic(`sent ${c.counts.sent} at kill ${c.fault!.sentAtInjection} ok ${c.fault!.ok} unknown ${c.fault!.unknown} reconnects ${c.fault!.reconnects} resume ${c.fault!.resumeSeconds?.toFixed(2)} s drained ${c.fault!.drained}`);
+    checkContinued(c);
+    assert.equal(c.fault!.reconnects, 2, 'one producer and one consumer connected again');
+  });
 });
 
 describe('stream (the stream protocol) through the CLI', { concurrency: false }, () => {
@@ -101,5 +150,12 @@ describe('stream (the stream protocol) through the CLI', { concurrency: false },
     assert.ok(c.fault.sentAtInjection >= 500, `the fault came mid-publish (sent ${c.counts.sent})`);
     assert.ok(c.fault.ok > 0, 'messages were confirmed before the fault');
     assert.equal(c.fault.lost, 0, `nothing confirmed lost (ok ${c.fault.ok}, unknown ${c.fault.unknown})`);
+  });
+
+  test('kill -9 mid-publish with after: continue, stream queue: producer and consumer reconnect, the whole window sent, nothing confirmed lost', { timeout: 60_000 }, async (t) => {
+    const c = await continuedCell('stream', 'stream');
+    t.diagnostic(`sent ${c.counts.sent} at kill ${c.fault!.sentAtInjection} ok ${c.fault!.ok} unknown ${c.fault!.unknown} reconnects ${c.fault!.reconnects} resume ${c.fault!.resumeSeconds?.toFixed(2)} s drained ${c.fault!.drained} duplicated ${c.fault!.duplicated}`);
+    checkContinued(c);
+    assert.equal(c.fault!.reconnects, 2, 'one producer and one consumer connected again');
   });
 });
