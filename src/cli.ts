@@ -12,7 +12,7 @@ import { DEFAULT_URL, maskCredentials, resolveBrokerUrl } from './broker/url.js'
 import { loadScenario, scenarioOfRun, type ScenarioOverrides } from './scenario/load.js';
 import { refuseFaultsInRun } from './scenario/faults.js';
 import { publishModesHelp } from './scenario/publish-traits.js';
-import type { Scenario } from './scenario/types.js';
+import { CLIENTS, type Scenario } from './scenario/types.js';
 import { runScenario } from './run/run-scenario.js';
 import { createConsoleView, type ConsoleView } from './run/console-view.js';
 import { prepareOutputDir } from './run/out-path.js';
@@ -257,7 +257,7 @@ async function runOnUrl(scenario: Scenario, flags: RunFlags, view: ConsoleView, 
 function addScenarioOptions(command: Command, help: { consumers: string; repetitions: string }): Command {
   return command
     .option('--out <dir>', 'output directory (default results/<run-id>)')
-    .option('--client <list>', 'client axis: amqplib, rabbitmq-client')
+    .option('--client <list>', `client axis: ${CLIENTS.join(', ')}`)
     .option('--durability <list>', 'durability axis: transient, persistent')
     .option('--publish <list>', `publish axis: ${publishModesHelp()}`)
     .option('--consume <list>', 'consume axis: manual[:PREFETCH[:MULTIACK]], auto[:PREFETCH]')
