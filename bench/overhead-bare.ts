@@ -4,6 +4,10 @@
 //   publish only: measured messages / (first measured publish .. all answered; for `none`, until a
 //                 round trip sent after the last publish returns)
 //   --consumer:   measured messages / (first measured publish .. the last measured delivery)
+// In the modes with a round trip per message (`single`, `tx:1`) it also prints roundTripUs: the mean
+// time from handing a message to the client until its answer (the confirm callback, or tx.commit-ok),
+// as ackbench's publish latency is defined, so that bench/overhead.ts can split the time per message
+// into that round trip and the loop's own time between an answer and the next hand-off.
 // The consumer (manual ack of each delivery, prefetch 100, as ackbench's default manual:100:1) runs
 // in a worker thread of its own, as ackbench's does, so both programs use the same two threads.
 //
@@ -43,6 +47,9 @@ type ConsumerEvent = { type: 'ready' } | { type: 'warm' } | { type: 'done'; last
 
 const PREFETCH = 100;
 const now = () => Number(process.hrtime.bigint());
+/** Sum of the round trips of the current publish() (single and tx:1 only; see the header), ns. */
+let roundTripNs = 0;
+const perMessageRoundTrip = (mode: Mode) => mode.kind === 'single' || (mode.kind === 'tx' && mode.n === 1);
 
 function parseMode(s: string): Mode {
   const [kind, n] = s.split(':');
@@ -66,7 +73,14 @@ async function amqplibProducer(url: string, queue: string, mode: Mode, persisten
         return;
       case 'single':
         for (let i = 0; i < count; i++) {
-          await new Promise<void>((resolve, reject) => (ch as amqplib.ConfirmChannel).sendToQueue(queue, body, opts, (err) => (err ? reject(err) : resolve())));
+          const handedNs = now();
+          await new Promise<void>((resolve, reject) =>
+            (ch as amqplib.ConfirmChannel).sendToQueue(queue, body, opts, (err) => {
+              roundTripNs += now() - handedNs;
+              if (err) reject(err);
+              else resolve();
+            }),
+          );
         }
         return;
       case 'batch':
@@ -97,8 +111,13 @@ async function amqplibProducer(url: string, queue: string, mode: Mode, persisten
       }
       case 'tx':
         for (let i = 0; i < count; i++) {
+          // Timed in tx:1 only (the header): tx:N keeps the plain loop.
+          const handedNs = mode.n === 1 ? now() : 0;
           ch.sendToQueue(queue, body, opts);
-          if ((i + 1) % mode.n === 0 || i === count - 1) await rpc(5898260, {}, 5898261);
+          if ((i + 1) % mode.n === 0 || i === count - 1) {
+            await rpc(5898260, {}, 5898261);
+            if (mode.n === 1) roundTripNs += now() - handedNs;
+          }
         }
         return;
     }
@@ -141,7 +160,11 @@ async function rabbitmqClientProducer(url: string, queue: string, mode: Mode, pe
         return;
       }
       case 'single':
-        for (let i = 0; i < count; i++) await ch.basicPublish(params, body);
+        for (let i = 0; i < count; i++) {
+          const handedNs = now();
+          await ch.basicPublish(params, body);
+          roundTripNs += now() - handedNs;
+        }
         return;
       case 'batch': {
         let batch: Promise<void>[] = [];
@@ -183,8 +206,12 @@ async function rabbitmqClientProducer(url: string, queue: string, mode: Mode, pe
       case 'tx': {
         let written: Promise<void> = Promise.resolve();
         for (let i = 0; i < count; i++) {
+          const handedNs = mode.n === 1 ? now() : 0;
           written = ch.basicPublish(params, body);
-          if ((i + 1) % mode.n === 0 || i === count - 1) await ch.txCommit();
+          if ((i + 1) % mode.n === 0 || i === count - 1) {
+            await ch.txCommit();
+            if (mode.n === 1) roundTripNs += now() - handedNs;
+          }
         }
         await written;
         return;
@@ -294,10 +321,12 @@ async function main(): Promise<void> {
     }
     const done = consumer && next(consumer, 'done');
     const startNs = now();
+    roundTripNs = 0;
     await producer.publish(messages);
     if (mode.kind === 'none') await producer.roundTrip();
     const answeredNs = now();
     const result: Record<string, unknown> = { client, durability: values.durability, publish: values.publish, messages, rate: messages / ((answeredNs - startNs) / 1e9) };
+    if (perMessageRoundTrip(mode)) result.roundTripUs = roundTripNs / messages / 1000;
     if (done) {
       const { lastNs } = await done;
       result.consumedRate = messages / ((lastNs - startNs) / 1e9);

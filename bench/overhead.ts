@@ -12,6 +12,12 @@
 // speed drifts over the rounds, as these shared 2-core machines do by 20% and more, moves both runs
 // of a pair alike) with their lowest and highest.
 //
+// `single` and `tx:1` rows also split each side's time per message (its publish window / messages)
+// into the mean round trip (hand-off to the confirm or commit-ok: ackbench's publish latency, the
+// bare loop's roundTripUs) and the rest, the loop's own time between an answer and the next hand-off
+// (`ackbenchLoopUs`, `bareLoopUs`, medians over the rounds). Taken within each run, it does not move
+// with the broker's or the disk's speed, which the round trip does.
+//
 // single and tx:1 (a round trip per message) get --slow-messages and a warm-up scaled down alike.
 //
 //   npm run build && node dist/bench/overhead.js [--rounds 3] [--messages 20000] [--slow-messages 2000]
@@ -64,6 +70,9 @@ export interface OverheadRow {
   ackbenchMsgsPerS: number;
   /** ackbench / bare, of the medians. */
   ratio: number;
+  /** `single` and `tx:1`: each side's µs per message outside the round trip (see the header), medians; else null. */
+  bareLoopUs: number | null;
+  ackbenchLoopUs: number | null;
   /** The median, lowest and highest of the rounds' own ratios (ackbench / bare of the same round). */
   pairedRatio: number;
   pairedRatioMin: number;
@@ -96,16 +105,25 @@ function positive(value: string, flag: string): number {
   return n;
 }
 
-function runBare(s: Spec): number {
+/** One run's rate, and where the mode has a round trip per message, its loop's µs per message outside it. */
+interface Sample {
+  rate: number;
+  loopUs: number | null;
+}
+
+/** µs per message of a publish window that were not the mean round trip: the loop's own. */
+const loopUsOf = (publishRate: number, roundTripUs: number | undefined | null) => (roundTripUs == null ? null : 1e6 / publishRate - roundTripUs);
+
+function runBare(s: Spec): Sample {
   const args = [BARE, '--client', s.client, '--durability', s.durability, '--publish', s.publish, '--messages', String(s.messages), '--warmup', String(s.warmup)];
   if (s.consumer) args.push('--consumer');
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS });
   if (r.status !== 0) throw new Error(`bare ${s.client} ${s.durability}/${s.publish} failed (${r.status ?? r.signal}): ${r.stderr.trim()}`);
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rate: number; consumedRate?: number };
-  return s.consumer ? out.consumedRate! : out.rate;
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rate: number; consumedRate?: number; roundTripUs?: number };
+  return { rate: s.consumer ? out.consumedRate! : out.rate, loopUs: loopUsOf(out.rate, out.roundTripUs) };
 }
 
-function runAckbench(s: Spec, work: string): number {
+function runAckbench(s: Spec, work: string): Sample {
   const out = mkdtempSync(join(work, 'ackbench-'));
   const args = [CLI, 'run', '--client', s.client, '--durability', s.durability, '--publish', s.publish, '--producers', '1', '--consumers', s.consumer ? '1' : '0'];
   args.push('--size', '1024', '--messages', String(s.messages), '--warmup', String(s.warmup), '--repetitions', '1', '--out', out, '--no-report', '--json');
@@ -117,7 +135,8 @@ function runAckbench(s: Spec, work: string): number {
   if (cell?.status !== 'ok') throw new Error(`ackbench ${s.client} ${s.durability}/${s.publish}: ${cell?.status} ${cell?.reason ?? ''}`);
   const rate = s.consumer ? cell.rates.consumedPerS : (cell.rates.confirmedPerS ?? cell.rates.sentPerS);
   if (rate === null) throw new Error(`ackbench ${s.client} ${s.durability}/${s.publish}: no rate`);
-  return rate;
+  const roundTrip = SLOW.has(s.publish) && cell.rates.confirmedPerS ? cell.publishLatency?.meanUs : null;
+  return { rate, loopUs: roundTrip == null ? null : loopUsOf(cell.rates.confirmedPerS!, roundTrip) };
 }
 
 function runPeer(classpath: string, s: Spec, seconds: number): number {
@@ -168,7 +187,7 @@ function main(): void {
   const classpath = peerSeconds !== null && specs.some((s) => s.consumer) ? compilePeers(['FlowPeer.java']) : null;
 
   const work = mkdtempSync(join(tmpdir(), 'ackbench-overhead-'));
-  const samples = specs.map(() => ({ bare: [] as number[], ackbench: [] as number[], peer: [] as number[] }));
+  const samples = specs.map(() => ({ bare: [] as number[], ackbench: [] as number[], peer: [] as number[], bareLoop: [] as number[], ackbenchLoop: [] as number[] }));
   try {
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 ? (['bare', 'ackbench', 'peer'] as const) : (['peer', 'ackbench', 'bare'] as const);
@@ -180,7 +199,11 @@ function main(): void {
             const key = `${s.durability}/${s.publish}`;
             if (classpath && s.consumer && !peerOfRound.has(key)) peerOfRound.set(key, runPeer(classpath, s, peerSeconds!));
             if (peerOfRound.has(key)) samples[k].peer.push(peerOfRound.get(key)!);
-          } else samples[k][who].push(who === 'bare' ? runBare(s) : runAckbench(s, work));
+          } else {
+            const sample = who === 'bare' ? runBare(s) : runAckbench(s, work);
+            samples[k][who].push(sample.rate);
+            if (sample.loopUs !== null) samples[k][who === 'bare' ? 'bareLoop' : 'ackbenchLoop'].push(sample.loopUs);
+          }
         }
         const { bare, ackbench, peer } = samples[k];
         const peerNote = peer.length ? `, FlowPeer ${Math.round(peer.at(-1)!)}` : '';
@@ -207,6 +230,8 @@ function main(): void {
       bareMsgsPerS: round1(bare),
       ackbenchMsgsPerS: round1(ackbench),
       ratio: ratio(ackbench, bare),
+      bareLoopUs: samples[k].bareLoop.length ? round1(median(samples[k].bareLoop)) : null,
+      ackbenchLoopUs: samples[k].ackbenchLoop.length ? round1(median(samples[k].ackbenchLoop)) : null,
       pairedRatio: ratio(median(paired), 1),
       pairedRatioMin: ratio(Math.min(...paired), 1),
       pairedRatioMax: ratio(Math.max(...paired), 1),

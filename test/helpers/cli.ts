@@ -19,10 +19,22 @@ export interface CliResult {
   pid: number;
 }
 
-export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/**
+ * A `run` without broker cost figures (`--metrics-url none` added) unless the test names a
+ * --metrics-url, resumes a run, or asks for them (`brokerFigures`): each repetition would otherwise
+ * spend two `rabbitmqctl eval`s on the broker's counters, about 1.8 s on a 2-core machine, which the
+ * suite paid some 300 times. Broker figures are tested where they are looked at
+ * (test/integration/cost.test.ts); `faults` has no such flag and keeps them.
+ */
+function withoutBrokerFigures(args: string[], brokerFigures: boolean | undefined): string[] {
+  if (brokerFigures || args[0] !== 'run' || args.includes('--metrics-url') || args.includes('--resume')) return args;
+  return [...args, '--metrics-url', 'none'];
+}
+
+export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; brokerFigures?: boolean } = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [CLI, ...withoutBrokerFigures(args, options.brokerFigures)], { cwd: REPO, env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
