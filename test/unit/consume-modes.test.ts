@@ -13,6 +13,17 @@ import { body, channelsOf, consume, fakeCell, fakeWindow, measuredSeqs, newCount
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** `n` measured messages of producer 0 in the queue, after `warmup` warm-up ones. */
+/** Kills the publishing connection once, when measured sequence number `seq` is published. */
+function killConnectionAt(broker: FakeBroker, seq: number): void {
+  let killed = false;
+  broker.onPublish = (p, ch) => {
+    if (!killed && measuredSeqs([p])[0] === seq) {
+      killed = true;
+      ch.connection.kill();
+    }
+  };
+}
+
 function fill(broker: FakeBroker, n: number, warmup = 0): void {
   const queue = broker.declare(QUEUE);
   for (let i = 0; i < warmup; i++) queue.enqueue(body(0, i, true));
@@ -96,13 +107,7 @@ describe('consume modes on the fake broker', () => {
 describe('after: continue', () => {
   test('producer: a new connection, tags from 1 again, sequence numbers on from the next one, none published twice, nothing counted twice', async () => {
     const broker = new FakeBroker({ confirms: ackMultiple });
-    let killed = false;
-    broker.onPublish = (p, ch) => {
-      if (!killed && measuredSeqs([p])[0] === 300) {
-        killed = true;
-        ch.connection.kill();
-      }
-    };
+    killConnectionAt(broker, 300);
     const { report } = await produce(broker, fakeCell('async:64'), fakeWindow({ messages: 600, warmupMessages: 10 }), { afterContinue: true });
     const publishing = channelsOf(broker).filter((c) => c.published.length > 0);
     assert.equal(publishing.length, 2, 'one channel per connection');
@@ -127,13 +132,7 @@ describe('after: continue', () => {
   test('producer, deduplication on: every channel it opens, on each connection, carries its one publisher name; off: none', async () => {
     for (const deduplication of ['on', 'off'] as const) {
       const broker = new FakeBroker({ confirms: ackMultiple });
-      let killed = false;
-      broker.onPublish = (p, ch) => {
-        if (!killed && measuredSeqs([p])[0] === 100) {
-          killed = true;
-          ch.connection.kill();
-        }
-      };
+      killConnectionAt(broker, 100);
       const { report } = await produce(broker, fakeCell('async:64', 'manual:100', { client: 'stream', queue: 'stream', deduplication }), fakeWindow({ messages: 200, warmupMessages: 10 }), { afterContinue: true });
       assert.equal(report.reconnects, 1);
       const names = channelsOf(broker).filter((c) => c.published.length > 0).map((c) => c.publisherName);
